@@ -1,0 +1,87 @@
+// Turns anything a route can throw — a domain error, a schema-validation failure, a body-parser
+// error, a rate-limit refusal — into a HeraldError. Each API surface then renders HeraldErrors in
+// its own documented format (native: api/native/problem.ts).
+import type { FastifyError } from 'fastify';
+import { HeraldError, joinPath, type FieldError } from '../domain/errors.ts';
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+function ajvPath(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((path, s) => (/^\d+$/.test(s) ? `${path}[${s}]` : joinPath(path, s)), '');
+}
+
+export function fieldErrorsFromAjv(errors: AjvError[]): FieldError[] {
+  const out: FieldError[] = [];
+  for (const e of errors) {
+    const path = ajvPath(e.instancePath);
+    switch (e.keyword) {
+      case 'required':
+        out.push({ path: joinPath(path, String(e.params.missingProperty)), message: 'is required' });
+        break;
+      case 'additionalProperties':
+        out.push({ path: joinPath(path, String(e.params.additionalProperty)), message: 'is not a known field' });
+        break;
+      case 'type':
+        out.push({ path, message: `must be ${String(e.params.type).replace(',', ' or ')}` });
+        break;
+      case 'enum':
+        out.push({ path, message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` });
+        break;
+      default:
+        out.push({ path, message: e.message ?? 'is invalid' });
+    }
+  }
+  return out.filter((e, i) => out.findIndex((o) => o.path === e.path && o.message === e.message) === i);
+}
+
+const partNames: Record<string, string> = { body: 'body', querystring: 'query parameter', params: 'path parameter', headers: 'header' };
+
+export function toHeraldError(error: unknown): HeraldError {
+  if (error instanceof HeraldError) return error;
+  const e = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
+  if (e.validation) {
+    const fields = fieldErrorsFromAjv(e.validation);
+    const where = partNames[e.validationContext ?? 'body'] ?? 'request';
+    const summary = fields.map((f) => `${f.path || where} ${f.message}`).join('; ');
+    return new HeraldError(e.validationContext === 'body' ? 'validation_failed' : 'malformed_request', summary, fields);
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HeraldError('payload_too_large', 'the request body is larger than this server accepts');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HeraldError('unsupported_media_type', 'send the body as application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new HeraldError('malformed_request', 'the body is empty: send a JSON document');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new HeraldError('malformed_request', 'the Content-Length header does not match the body');
+  }
+  if (e.statusCode === 429) return new HeraldError('rate_limited', e.message);
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new HeraldError('malformed_request', e.message);
+  return new HeraldError('internal', 'the server met an unexpected error');
+}
+
+/** The HTTP status of each error code, shared by every surface unless a surface's document says otherwise. */
+export const statusOf: Record<HeraldError['code'], number> = {
+  validation_failed: 422,
+  malformed_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  idempotency_mismatch: 422,
+  idempotency_in_flight: 409,
+  unavailable: 503,
+  internal: 500,
+};

@@ -1,0 +1,85 @@
+// The one place that knows Herald's settings: each has an environment variable, a default and a
+// description. Nothing else reads process.env (see load.ts).
+import * as p from './parsers.ts';
+
+export interface Setting<T> {
+  env: string;
+  description: string;
+  /** Absent means the setting is optional and undefined unless set. */
+  default?: T;
+  /** Secrets are never printed; the summary shows whether they are set. */
+  secret?: boolean;
+  parse: p.Parser<T>;
+}
+
+function setting<T>(s: Setting<T>): Setting<T> {
+  return s;
+}
+
+export const settings = {
+  port: setting({ env: 'HERALD_PORT', default: 8080, parse: p.integer(0, 65535), description: 'TCP port the API listens on.' }),
+  host: setting({ env: 'HERALD_HOST', default: '127.0.0.1', parse: p.text, description: 'Address the API binds to (0.0.0.0 for every interface).' }),
+  roles: setting({
+    env: 'HERALD_ROLES',
+    default: ['api', 'worker'] as ('api' | 'worker')[],
+    parse: p.setOf('api', 'worker'),
+    description: 'What this process runs: api, worker, or both (comma-separated).',
+  }),
+  databaseUrl: setting<string>({
+    env: 'HERALD_DATABASE_URL',
+    parse: p.postgresUrl,
+    secret: true,
+    description: 'PostgreSQL connection URL. Unset: the embedded database (PGlite) in HERALD_DATA_DIR.',
+  }),
+  dataDir: setting({ env: 'HERALD_DATA_DIR', default: './data', parse: p.text, description: 'Folder for the embedded database and the generated encryption key.' }),
+  dbPoolSize: setting({ env: 'HERALD_DB_POOL_SIZE', default: 10, parse: p.integer(1, 1000), description: 'PostgreSQL connections per process.' }),
+  adminToken: setting<string>({
+    env: 'HERALD_ADMIN_TOKEN',
+    parse: (raw) => {
+      if (raw.length < 16) throw new Error('must be at least 16 characters');
+      return raw;
+    },
+    secret: true,
+    description: "The operator's bearer token. Unset: one is generated on first start, printed once and stored hashed.",
+  }),
+  encryptionKey: setting<Buffer>({
+    env: 'HERALD_ENCRYPTION_KEY',
+    parse: p.key32,
+    secret: true,
+    description: 'Key (32 bytes, base64 or hex) that encrypts endpoint secrets at rest. Unset: generated into HERALD_DATA_DIR. Every process sharing a database needs the same key.',
+  }),
+  allowHttp: setting({ env: 'HERALD_ALLOW_HTTP', default: false, parse: p.boolean, description: 'Accept http:// endpoint URLs (https only otherwise).' }),
+  allowedCidrs: setting({
+    env: 'HERALD_ALLOWED_CIDRS',
+    default: [] as string[],
+    parse: p.cidrList,
+    description: 'Comma-separated CIDR ranges that endpoints may reach although they are not public (e.g. 127.0.0.0/8).',
+  }),
+  maxBodyBytes: setting({ env: 'HERALD_MAX_BODY_BYTES', default: 256 * 1024, parse: p.integer(1024, 64 * 1024 * 1024), description: 'Largest request body the API accepts, in bytes.' }),
+  maxJsonDepth: setting({ env: 'HERALD_MAX_JSON_DEPTH', default: 64, parse: p.integer(1, 1000), description: 'Deepest nesting of arrays and objects the API accepts in a JSON body.' }),
+  secretGracePeriodMs: setting({
+    env: 'HERALD_SECRET_GRACE_PERIOD',
+    default: 24 * 3_600_000,
+    parse: p.duration(0, 30 * 86_400_000),
+    description: 'How long a rotated endpoint secret still signs deliveries, unless the rotation says otherwise.',
+  }),
+  rateLimitPerSecond: setting({
+    env: 'HERALD_RATE_LIMIT',
+    default: 1000,
+    parse: p.integer(0, 1_000_000),
+    description: 'Requests per second allowed per API key (and for the operator token); 0 turns the limit off.',
+  }),
+  logLevel: setting({
+    env: 'HERALD_LOG_LEVEL',
+    default: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
+    parse: p.oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+    description: 'Log level.',
+  }),
+};
+
+type Settings = typeof settings;
+export type Config = {
+  readonly [K in keyof Settings]: Settings[K] extends Setting<infer T>
+    ? Settings[K]['default'] extends undefined ? T | undefined : T
+    : never;
+};

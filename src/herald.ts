@@ -1,0 +1,64 @@
+// The composition root: opens the database, applies migrations, builds the context and starts the
+// roles this process runs (HERALD_ROLES).
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './api/app.ts';
+import { describeConfig } from './config/load.ts';
+import type { Config } from './config/schema.ts';
+import { NetworkPolicy } from './domain/networkPolicy.ts';
+import { createLogger } from './logger.ts';
+import { ensureAdminToken } from './services/auth.ts';
+import type { Context } from './services/context.ts';
+import { loadOrCreateKey, verifiedSecretBox } from './services/encryptionKey.ts';
+import type { Db } from './store/db.ts';
+import { migrate } from './store/migrate.ts';
+import { openDb } from './store/openDb.ts';
+
+/** Opens the configured database (or uses `db`), migrates it and builds the services' context. */
+export async function openContext(config: Config, log: Logger = createLogger(config.logLevel), existing?: Db): Promise<Context> {
+  const db = existing ?? (await openDb(config));
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) log.info({ applied }, 'applied database migrations');
+    const box = await verifiedSecretBox(db, loadOrCreateKey(config.encryptionKey, config.dataDir));
+    return { db, config, box, network: new NetworkPolicy(config.allowedCidrs), log };
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+}
+
+export interface RunningHerald {
+  ctx: Context;
+  app?: FastifyInstance;
+  /** The address the API listens on, when this process runs the api role. */
+  url?: string;
+  stop(): Promise<void>;
+}
+
+export async function startHerald(config: Config): Promise<RunningHerald> {
+  const ctx = await openContext(config);
+  const { log } = ctx;
+  log.info({ settings: Object.fromEntries(describeConfig(config).map((s) => [s.env, s.value])) }, 'starting herald');
+  const adminToken = await ensureAdminToken(ctx);
+  if (adminToken) {
+    // Printed once, on the first start, and never stored in clear.
+    process.stdout.write(`\nOperator token (shown once; keep it safe): ${adminToken}\n\n`);
+  }
+  let app: FastifyInstance | undefined;
+  let url: string | undefined;
+  if (config.roles.includes('api')) {
+    app = await buildApp(ctx);
+    url = await app.listen({ port: config.port, host: config.host });
+    log.info({ url }, 'api listening');
+  }
+  return {
+    ctx,
+    app,
+    url,
+    async stop() {
+      await app?.close();
+      await ctx.db.close();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { Db, Queryable } from './db.ts';
+
+type PgliteLike = Pick<PGlite, 'query' | 'exec'>;
+
+function queryable(pg: PgliteLike): Queryable {
+  return {
+    async query(sql, params) {
+      return (await pg.query(sql, params as unknown[] | undefined)).rows as never[];
+    },
+    async exec(sql) {
+      await pg.exec(sql);
+    },
+  };
+}
+
+/** Wraps an open PGlite instance. PGlite is one connection: it runs one statement or transaction at a time. */
+export function pgliteDb(pg: PGlite): Db {
+  return {
+    driver: 'pglite',
+    ...queryable(pg),
+    transaction: (work) => pg.transaction((tx) => work(queryable(tx))),
+    async listen(channel, onNotify) {
+      const unlisten = await pg.listen(channel, onNotify);
+      return () => unlisten();
+    },
+    close: () => pg.close(),
+  };
+}
+
+/** Opens (creating if needed) the embedded database stored in `dataDir`; in memory when undefined. */
+export async function openPglite(dataDir?: string): Promise<Db> {
+  return pgliteDb(await PGlite.create(dataDir));
+}
