@@ -1,3 +1,4 @@
+import { isUuid } from '../domain/ids.ts';
 import type { ApiKey, Environment, Permission } from '../domain/types.ts';
 import type { Queryable } from './db.ts';
 
@@ -48,6 +49,7 @@ export async function findActiveApiKeyByHash(q: Queryable, hash: string): Promis
 }
 
 export async function getApiKey(q: Queryable, tenantId: string, id: string): Promise<ApiKey | null> {
+  if (!isUuid(id)) return null; // PostgreSQL would refuse to compare it with a uuid column
   const rows = await q.query<ApiKeyRow>(`select ${columns} from api_keys where tenant_id = $1 and id = $2`, [tenantId, id]);
   return rows[0] ? toApiKey(rows[0]) : null;
 }
@@ -63,6 +65,7 @@ export async function listApiKeys(q: Queryable, tenantId: string, beforeId: stri
 }
 
 export async function revokeApiKey(q: Queryable, tenantId: string, id: string): Promise<ApiKey | null> {
+  if (!isUuid(id)) return null;
   const rows = await q.query<ApiKeyRow>(
     `update api_keys set revoked_at = coalesce(revoked_at, now()) where tenant_id = $1 and id = $2 returning ${columns}`,
     [tenantId, id],

@@ -1,5 +1,6 @@
 import { subscriptionSetKey } from '../domain/eventTypes.ts';
 import { conflict } from '../domain/errors.ts';
+import { isUuid } from '../domain/ids.ts';
 import type { Endpoint, Environment } from '../domain/types.ts';
 import type { Queryable } from './db.ts';
 import { violatedConstraint } from './errors.ts';
@@ -76,6 +77,7 @@ export interface EndpointScope {
 }
 
 export async function getEndpoint(q: Queryable, scope: EndpointScope, id: string): Promise<Endpoint | null> {
+  if (!isUuid(id)) return null; // PostgreSQL would refuse to compare it with a uuid column
   const rows = await q.query<EndpointRow>(
     `select ${columns} from endpoints where tenant_id = $1 and id = $2 and ($3::text is null or environment = $3)`,
     [scope.tenantId, id, scope.environment ?? null],
@@ -104,6 +106,7 @@ export async function updateEndpoint(
   id: string,
   f: EndpointFields & { disabledReason?: string },
 ): Promise<Endpoint | null> {
+  if (!isUuid(id)) return null;
   try {
     const rows = await q.query<EndpointRow>(
       `update endpoints set url = $3, description = $4, event_types = $5, event_types_key = $6, account_ids = $7,
@@ -124,6 +127,7 @@ export async function updateEndpoint(
 }
 
 export async function deleteEndpoint(q: Queryable, scope: EndpointScope, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
   const rows = await q.query(
     'delete from endpoints where tenant_id = $1 and id = $2 and ($3::text is null or environment = $3) returning id',
     [scope.tenantId, id, scope.environment ?? null],
@@ -138,6 +142,7 @@ export interface SealedSecrets {
 }
 
 export async function getEndpointSecrets(q: Queryable, scope: EndpointScope, id: string): Promise<SealedSecrets | null> {
+  if (!isUuid(id)) return null;
   const rows = await q.query<{ secret_sealed: string; previous_secret_sealed: string | null; previous_secret_expires_at: Date | null }>(
     `select secret_sealed, previous_secret_sealed, previous_secret_expires_at from endpoints
      where tenant_id = $1 and id = $2 and ($3::text is null or environment = $3)`,
@@ -152,10 +157,12 @@ export async function getEndpointSecrets(q: Queryable, scope: EndpointScope, id:
  * stops at once. Returns false when the endpoint does not exist.
  */
 export async function rotateEndpointSecret(q: Queryable, scope: EndpointScope, id: string, newSealed: string, graceMs: number): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  // $4 is cast to bigint: PostgreSQL would infer integer, and 30 days in milliseconds overflow it.
   const rows = await q.query(
     `update endpoints set
-       previous_secret_sealed = case when $4 > 0 then secret_sealed end,
-       previous_secret_expires_at = case when $4 > 0 then now() + make_interval(secs => $4 / 1000.0) end,
+       previous_secret_sealed = case when $4::bigint > 0 then secret_sealed end,
+       previous_secret_expires_at = case when $4::bigint > 0 then now() + make_interval(secs => $4::bigint / 1000.0) end,
        secret_sealed = $3, updated_at = now()
      where tenant_id = $1 and id = $2 and ($5::text is null or environment = $5) returning id`,
     [scope.tenantId, id, newSealed, graceMs, scope.environment ?? null],
