@@ -15,8 +15,8 @@ export interface ApiKeyInput {
 
 /** Creates a key; the returned `key` is the only time the secret is ever shown. */
 export async function createApiKey(ctx: Context, actor: Actor, tenantId: string, input: ApiKeyInput): Promise<ApiKey & { key: string }> {
+  await reachTenant(ctx, actor, tenantId); // first: another tenant is a 404, not a 403
   requireOperator(actor);
-  await reachTenant(ctx, actor, tenantId);
   const errors = new FieldErrors();
   if (input.name.trim().length === 0) errors.add('name', 'must not be empty');
   errors.throwIfAny();
@@ -36,15 +36,15 @@ export async function createApiKey(ctx: Context, actor: Actor, tenantId: string,
 }
 
 export async function listApiKeys(ctx: Context, actor: Actor, tenantId: string, query: { limit: number; cursor?: string }): Promise<Page<ApiKey>> {
-  requireOperator(actor);
   await reachTenant(ctx, actor, tenantId);
-  const beforeId = query.cursor ? String(decodeCursor(query.cursor, ['string'])[0]) : undefined;
+  requireOperator(actor);
+  const beforeId = query.cursor ? String(decodeCursor(query.cursor, ['uuid'])[0]) : undefined;
   return toPage(await store.listApiKeys(ctx.db, tenantId, beforeId, query.limit), query.limit, (k) => [k.id]);
 }
 
 export async function getApiKey(ctx: Context, actor: Actor, tenantId: string, id: string): Promise<ApiKey> {
-  requireOperator(actor);
   await reachTenant(ctx, actor, tenantId);
+  requireOperator(actor);
   const key = await store.getApiKey(ctx.db, tenantId, id);
   if (!key) throw notFound('API key', id);
   return key;
@@ -52,8 +52,8 @@ export async function getApiKey(ctx: Context, actor: Actor, tenantId: string, id
 
 /** Revokes a key at once; revoking twice is harmless. */
 export async function revokeApiKey(ctx: Context, actor: Actor, tenantId: string, id: string): Promise<ApiKey> {
-  requireOperator(actor);
   await reachTenant(ctx, actor, tenantId);
+  requireOperator(actor);
   const key = await store.revokeApiKey(ctx.db, tenantId, id);
   if (!key) throw notFound('API key', id);
   return key;

@@ -86,7 +86,7 @@ export async function getEndpoint(ctx: Context, actor: Actor, tenantId: string, 
 
 export async function listEndpoints(ctx: Context, actor: Actor, tenantId: string, query: { limit: number; cursor?: string }): Promise<Page<Endpoint>> {
   await reachTenant(ctx, actor, tenantId, 'webhooks:read');
-  const beforeId = query.cursor ? String(decodeCursor(query.cursor, ['string'])[0]) : undefined;
+  const beforeId = query.cursor ? String(decodeCursor(query.cursor, ['uuid'])[0]) : undefined;
   const rows = await store.listEndpoints(ctx.db, scopeOf(actor, tenantId), beforeId, query.limit);
   return toPage(rows, query.limit, (e) => [e.id]);
 }

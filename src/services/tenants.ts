@@ -1,5 +1,5 @@
 import { decodeCursor, toPage, type Page } from '../domain/cursor.ts';
-import { conflict, FieldErrors, notFound } from '../domain/errors.ts';
+import { conflict, FieldErrors } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Actor, Tenant } from '../domain/types.ts';
 import * as store from '../store/tenants.ts';
@@ -65,9 +65,8 @@ export async function listTenants(ctx: Context, actor: Actor, query: TenantListQ
 }
 
 export async function updateTenant(ctx: Context, actor: Actor, id: string, input: Partial<Omit<TenantInput, 'id'>>): Promise<Tenant> {
+  const current = await reachTenant(ctx, actor, id); // first: another tenant is a 404, not a 403
   requireOperator(actor);
-  const current = await store.getTenant(ctx.db, id);
-  if (!current) throw notFound('tenant', id);
   const next = {
     name: input.name ?? current.name,
     parentId: input.parentId === undefined ? current.parentId : input.parentId,
@@ -82,8 +81,8 @@ export async function updateTenant(ctx: Context, actor: Actor, id: string, input
 
 /** Deletes a tenant with its keys and endpoints. A partner with children must lose them first. */
 export async function deleteTenant(ctx: Context, actor: Actor, id: string): Promise<void> {
+  await reachTenant(ctx, actor, id);
   requireOperator(actor);
-  if (!(await store.getTenant(ctx.db, id))) throw notFound('tenant', id);
   const children = await store.countChildren(ctx.db, id);
   if (children > 0) throw conflict(`tenant ${JSON.stringify(id)} is the parent of ${children} tenant(s): move or delete them first`);
   await store.deleteTenant(ctx.db, id);

@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { buildApp } from '../../src/api/app.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { Environment, Permission } from '../../src/domain/types.ts';
 import { openContext } from '../../src/herald.ts';
 import type { Context } from '../../src/services/context.ts';
-import { freshDb, type Driver } from './databases.ts';
+import { drivers, freshDb, type Driver } from './databases.ts';
 
 export const adminToken = 'test-operator-token-0123456789';
 
@@ -67,4 +68,27 @@ export async function testHerald(options: { driver?: Driver; config?: Partial<Co
       await testDb.drop();
     },
   };
+}
+
+/**
+ * Runs `suite` once per driver against one Herald shared by the whole suite (see `h()`), so a file
+ * pays for one app per driver. Tests create their own tenants, so they do not disturb each other.
+ */
+export function describeEachHerald(
+  name: string,
+  suite: (h: () => TestHerald, driver: Driver) => void,
+  options: { config?: Partial<Config> } = {},
+): void {
+  for (const driver of drivers) {
+    describe(`${name} [${driver}]`, () => {
+      let herald: TestHerald | undefined;
+      beforeAll(async () => {
+        herald = await testHerald({ driver, ...options });
+      });
+      afterAll(async () => {
+        await herald?.close();
+      });
+      suite(() => herald!, driver);
+    });
+  }
 }
