@@ -5,12 +5,17 @@ import type { Logger } from 'pino';
 import { buildApp } from './api/app.ts';
 import { describeConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
+import { createSender } from './delivery/httpSender.ts';
+import { DeliveryWorker, type WorkerOptions } from './delivery/worker.ts';
+import { dispatchDeps } from './services/dispatchDeps.ts';
 import { NetworkPolicy } from './domain/networkPolicy.ts';
 import { createLogger } from './logger.ts';
 import { ensureAdminToken } from './services/auth.ts';
 import type { Context } from './services/context.ts';
 import { loadOrCreateKey, verifiedSecretBox } from './services/encryptionKey.ts';
 import type { Db } from './store/db.ts';
+import { createDeliverySignal } from './store/deliverySignal.ts';
+import { EventTypeCatalog } from './services/catalog.ts';
 import { migrate } from './store/migrate.ts';
 import { openDb } from './store/openDb.ts';
 
@@ -21,7 +26,16 @@ export async function openContext(config: Config, log: Logger = createLogger(con
     const applied = await migrate(db);
     if (applied.length > 0) log.info({ applied }, 'applied database migrations');
     const box = await verifiedSecretBox(db, loadOrCreateKey(config.encryptionKey, config.dataDir));
-    return { db, config, box, network: new NetworkPolicy(config.allowedCidrs), log };
+    const signal = await createDeliverySignal(db);
+    const network = new NetworkPolicy(config.allowedCidrs);
+    const sender = createSender({
+      timeoutMs: config.deliveryTimeoutMs,
+      maxResponseBytes: config.responseBodyLimit,
+      network,
+      caFile: config.caFile,
+      userAgent: config.userAgent,
+    });
+    return { db, config, box, network, log, signal, catalog: new EventTypeCatalog(db), sender };
   } catch (error) {
     await db.close().catch(() => {});
     throw error;
@@ -45,6 +59,7 @@ export async function startHerald(config: Config): Promise<RunningHerald> {
     // Printed once, on the first start, and never stored in clear.
     process.stdout.write(`\nOperator token (shown once; keep it safe): ${adminToken}\n\n`);
   }
+  const worker = config.roles.includes('worker') ? startWorker(ctx) : undefined;
   let app: FastifyInstance | undefined;
   let url: string | undefined;
   if (config.roles.includes('api')) {
@@ -58,7 +73,29 @@ export async function startHerald(config: Config): Promise<RunningHerald> {
     url,
     async stop() {
       await app?.close();
-      await ctx.db.close();
+      await worker?.stop(config.shutdownTimeoutMs);
+      await closeContext(ctx);
     },
   };
+}
+
+/** Starts a delivery worker on `ctx` (this process's worker role; tests start their own). */
+export function startWorker(ctx: Context, options: Partial<WorkerOptions> = {}): DeliveryWorker {
+  const c = ctx.config;
+  const worker = new DeliveryWorker(ctx.db, ctx.signal, dispatchDeps(ctx), {
+    concurrency: c.workerConcurrency,
+    endpointConcurrency: c.endpointConcurrency,
+    claimBatchSize: c.claimBatchSize,
+    leaseMs: c.leaseMs,
+    pollIntervalMs: c.pollIntervalMs,
+    ...options,
+  }, ctx.log.child({ role: 'worker' }));
+  worker.start();
+  return worker;
+}
+
+export async function closeContext(ctx: Context): Promise<void> {
+  await ctx.signal.close();
+  await ctx.sender.close();
+  await ctx.db.close();
 }

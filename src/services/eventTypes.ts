@@ -38,12 +38,14 @@ export async function putEventType(ctx: Context, actor: Actor, name: string, inp
   errors.collect('', () => assertEventTypeName(name));
   if (input.schema) for (const problem of schemaProblems(input.schema)) errors.add(problem.path, problem.message);
   errors.throwIfAny();
-  return store.upsertEventType(ctx.db, {
+  const saved = await store.upsertEventType(ctx.db, {
     name,
     description: input.description ?? '',
     schema: input.schema ?? null,
     deprecated: input.deprecated ?? false,
   });
+  ctx.catalog.forget(name);
+  return saved;
 }
 
 /** Any authenticated caller may read the catalog: tenants need it to choose subscriptions. */
@@ -62,4 +64,5 @@ export async function listEventTypes(ctx: Context, query: { limit: number; curso
 export async function deleteEventType(ctx: Context, actor: Actor, name: string): Promise<void> {
   requireOperator(actor);
   if (!(await store.deleteEventType(ctx.db, name))) throw notFound('event type', name);
+  ctx.catalog.forget(name);
 }

@@ -35,3 +35,29 @@ describe('jsonDepth', () => {
     expect(jsonDepth('['.repeat(65) + ']'.repeat(65))).toBe(65);
   });
 });
+
+import { arrayElementSpans, objectMemberSpans } from '../../src/domain/json.ts';
+
+describe('raw JSON spans', () => {
+  const raw = (text: string, key: string) => {
+    const span = objectMemberSpans(text, 0).get(key)!;
+    return text.slice(span.start, span.end);
+  };
+
+  it('find each member value exactly as written', () => {
+    const text = ' { "type" : "a.b", "data" : {"b":1,"a":[1e400, 12345678901234567890, "x\\"}"],"a":2} , "z":null }';
+    expect(raw(text, 'type')).toBe('"a.b"');
+    expect(raw(text, 'data')).toBe('{"b":1,"a":[1e400, 12345678901234567890, "x\\"}"],"a":2}');
+    expect(raw(text, 'z')).toBe('null');
+  });
+
+  it('take the last of repeated keys, as JSON.parse does', () => {
+    expect(raw('{"data":1,"data":[2]}', 'data')).toBe('[2]');
+  });
+
+  it('find array elements', () => {
+    const text = '[ {"data":"x"}, 3 ,"s" ]';
+    expect(arrayElementSpans(text, 0).map((s) => text.slice(s.start, s.end))).toEqual(['{"data":"x"}', '3', '"s"']);
+    expect(arrayElementSpans('[]', 0)).toEqual([]);
+  });
+});

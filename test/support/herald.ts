@@ -65,6 +65,8 @@ export async function testHerald(options: { driver?: Driver; config?: Partial<Co
     },
     async close() {
       await app.close();
+      await ctx.signal.close();
+      await ctx.sender.close();
       await testDb.drop();
     },
   };

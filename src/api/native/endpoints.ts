@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Context } from '../../services/context.ts';
 import * as endpoints from '../../services/endpoints.ts';
-import { Endpoint, Environment, errorResponses, ListQuery, Metadata, nullable, Page } from './schemas.ts';
+import { pingEndpoint } from '../../services/ping.ts';
+import { Attempt, Endpoint, Environment, errorResponses, ListQuery, Metadata, nullable, Page } from './schemas.ts';
 
 const tags = ['Endpoints'];
 const TenantParams = Type.Object({ tenantId: Type.String() });
@@ -96,4 +97,21 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{ ctx: Context }> = async
       gracePeriodMs: body.gracePeriodSeconds === undefined ? undefined : body.gracePeriodSeconds * 1000,
     });
   });
+
+  app.post('/tenants/:tenantId/endpoints/:endpointId/ping', {
+    schema: {
+      tags,
+      summary: 'Send a webhook.ping event to the endpoint now and answer with the outcome',
+      params: EndpointParams,
+      response: {
+        200: Type.Object({
+          success: Type.Boolean(),
+          eventId: Type.String({ format: 'uuid' }),
+          deliveryId: Type.String({ format: 'uuid' }),
+          attempt: Type.Omit(Attempt, ['requestHeaders']),
+        }),
+        ...errorResponses(),
+      },
+    },
+  }, async (request) => pingEndpoint(ctx, request.actor, request.params.tenantId, request.params.endpointId));
 };

@@ -5,7 +5,9 @@ import { HeraldError } from '../../domain/errors.ts';
 import type { Context } from '../../services/context.ts';
 import { requireAuthentication } from '../authenticate.ts';
 import { apiKeyRoutes } from './apiKeys.ts';
+import { deliveryRoutes } from './deliveries.ts';
 import { endpointRoutes } from './endpoints.ts';
+import { eventRoutes } from './events.ts';
 import { eventTypeRoutes } from './eventTypes.ts';
 import { problemErrorHandler } from './problem.ts';
 import { Problem } from './schemas.ts';
@@ -25,7 +27,7 @@ export const nativeApi: FastifyPluginAsyncTypebox<{ ctx: Context }> = async (app
       errorResponseBuilder: (_request, context) => new HeraldError('rate_limited', `rate limit of ${context.max} requests per second exceeded: retry in ${context.after}`),
     });
   }
-  for (const routes of [tenantRoutes, apiKeyRoutes, eventTypeRoutes, endpointRoutes]) {
+  for (const routes of [tenantRoutes, apiKeyRoutes, eventTypeRoutes, endpointRoutes, eventRoutes, deliveryRoutes]) {
     await app.register(routes, { ctx });
   }
 };

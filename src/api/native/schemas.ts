@@ -92,3 +92,39 @@ export const Endpoint = Type.Object({
   createdAt: DateTime,
   updatedAt: DateTime,
 });
+
+export const DeliveryStatus = StringEnum(['pending', 'succeeded', 'failed'] as const);
+
+export const Attempt = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  attemptNumber: Type.Integer(),
+  url: Type.String(),
+  requestHeaders: Type.Record(Type.String(), Type.String(), { description: 'As sent; custom headers that look like credentials are masked.' }),
+  outcome: Type.String({ description: 'success, http_3xx, http_4xx, http_5xx, timeout, dns, connect, tls, ssrf_blocked, network, …' }),
+  statusCode: nullable(Type.Integer()),
+  responseHeaders: nullable(Type.Record(Type.String(), Type.String())),
+  responseBody: nullable(Type.String({ description: 'The first bytes of the response body (20 KB by default).' })),
+  responseTruncated: Type.Boolean(),
+  error: nullable(Type.String()),
+  durationMs: Type.Integer(),
+  createdAt: DateTime,
+});
+
+export const Delivery = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  tenantId: Type.String(),
+  eventId: Type.String({ format: 'uuid' }),
+  endpointId: Type.String({ format: 'uuid' }),
+  eventType: Type.String(),
+  environment: Environment,
+  status: DeliveryStatus,
+  attemptCount: Type.Integer(),
+  nextAttemptAt: nullable(DateTime),
+  lastAttemptAt: nullable(DateTime),
+  lastOutcome: nullable(Type.String()),
+  lastStatusCode: nullable(Type.Integer()),
+  lastError: nullable(Type.String()),
+  succeededAt: nullable(DateTime),
+  clonedFrom: nullable(Type.String({ format: 'uuid' })),
+  createdAt: DateTime,
+});

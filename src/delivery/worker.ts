@@ -1,0 +1,189 @@
+// The delivery worker: claim due deliveries → send each (at most `concurrency` at once, at most
+// `endpointConcurrency` per endpoint) → record results in batches → sleep until woken (a publish
+// in this process, a NOTIFY from another, a freed slot) or until the poll interval passes.
+import type { Logger } from 'pino';
+import type { DeliverySignal } from '../store/deliverySignal.ts';
+import type { Db } from '../store/db.ts';
+import { claimDueDeliveries, disableEndpoint, recordAttempts, releaseDeliveries, type ClaimedDelivery, type Completion } from '../store/deliveries.ts';
+import { attemptDelivery, type DispatchDeps } from './dispatch.ts';
+
+export interface WorkerOptions {
+  concurrency: number;
+  endpointConcurrency: number;
+  claimBatchSize: number;
+  leaseMs: number;
+  pollIntervalMs: number;
+}
+
+/** Results are written when this many are waiting, or after flushDelayMs, whichever comes first. */
+const flushSize = 200;
+const flushDelayMs = 5;
+
+export class DeliveryWorker {
+  private running = false;
+  private stopping = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly inFlight = new Map<string, number>();
+  private completions: Completion[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly signal: DeliverySignal,
+    private readonly deps: DispatchDeps,
+    private readonly options: WorkerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.signal.subscribe(() => this.poke());
+    this.loopDone = this.loop();
+  }
+
+  /** Deliveries being sent right now (for tests and metrics). */
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  private poke(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      const free = this.options.concurrency - this.active.size;
+      let claimed: ClaimedDelivery[] = [];
+      let asked = 0;
+      if (free > 0) {
+        asked = Math.min(free, this.options.claimBatchSize);
+        this.woken = false;
+        try {
+          claimed = await claimDueDeliveries(this.db, {
+            limit: asked,
+            leaseMs: this.options.leaseMs,
+            endpointCap: this.options.endpointConcurrency,
+            inFlight: this.inFlight,
+            scanLimit: asked * 4,
+          });
+          failures = 0;
+        } catch (error) {
+          failures++;
+          this.log.error({ err: error }, 'could not claim deliveries');
+          await this.sleep(Math.min(100 * 2 ** failures, 5_000));
+          continue;
+        }
+        if (!this.running) {
+          await releaseDeliveries(this.db, claimed.map((d) => d.id)).catch(() => {});
+          break;
+        }
+        for (const delivery of claimed) this.dispatch(delivery);
+      }
+      // A full batch means more is probably due: claim again at once while there is room.
+      if (claimed.length === asked && asked > 0 && this.active.size < this.options.concurrency) continue;
+      if (!this.woken) await this.sleep(this.options.pollIntervalMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined;
+        done();
+      };
+    });
+  }
+
+  private dispatch(delivery: ClaimedDelivery): void {
+    const controller = new AbortController();
+    const endpointId = delivery.endpointId;
+    this.inFlight.set(endpointId, (this.inFlight.get(endpointId) ?? 0) + 1);
+    const done = (async () => {
+      try {
+        const result = await attemptDelivery(delivery, this.deps, controller.signal);
+        if (controller.signal.aborted) {
+          // Stopping: this attempt was cut short by us, not by the receiver. Give it back.
+          await releaseDeliveries(this.db, [delivery.id]).catch(() => {});
+          return;
+        }
+        if (result.disableReason) {
+          await disableEndpoint(this.db, endpointId, result.disableReason).catch((error) =>
+            this.log.error({ err: error, endpointId }, 'could not disable endpoint'),
+          );
+        }
+        this.complete(result.completion);
+      } catch (error) {
+        // Not a receiver failure (those are results): a bug or a database error. The lease
+        // makes the delivery due again later.
+        this.log.error({ err: error, deliveryId: delivery.id }, 'delivery attempt failed unexpectedly');
+      } finally {
+        const left = (this.inFlight.get(endpointId) ?? 1) - 1;
+        if (left === 0) this.inFlight.delete(endpointId);
+        else this.inFlight.set(endpointId, left);
+        this.active.delete(delivery.id);
+        this.poke();
+      }
+    })();
+    this.active.set(delivery.id, { controller, done });
+  }
+
+  private complete(completion: Completion): void {
+    this.completions.push(completion);
+    if (this.completions.length >= flushSize) void this.flush();
+    else this.flushTimer ??= setTimeout(() => void this.flush(), flushDelayMs);
+  }
+
+  /** Writes waiting results, one batch at a time; a failed write is retried, never dropped. */
+  private flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.flushing = this.flushing.then(async () => {
+      while (this.completions.length > 0) {
+        const batch = this.completions.splice(0, flushSize);
+        try {
+          await recordAttempts(this.db, batch);
+        } catch (error) {
+          this.log.error({ err: error, count: batch.length }, 'could not record attempts; retrying');
+          this.completions.unshift(...batch);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          if (this.stopping && !this.running) return;
+        }
+      }
+    });
+    return this.flushing;
+  }
+
+  /**
+   * Stops claiming, lets in-flight deliveries finish until `deadlineMs`, then aborts the rest and
+   * releases them so another worker takes them at once. Returns when nothing is held any more.
+   */
+  async stop(deadlineMs: number): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.stopping = true;
+    this.unsubscribe?.();
+    this.wakeUp?.();
+    await this.loopDone;
+    const all = () => Promise.all([...this.active.values()].map((a) => a.done));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+    await Promise.race([all(), deadline]);
+    clearTimeout(timer);
+    for (const a of this.active.values()) a.controller.abort();
+    await all();
+    await this.flush();
+  }
+}

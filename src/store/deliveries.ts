@@ -1,0 +1,213 @@
+// The delivery queue. Due rows are claimed in batches with FOR UPDATE SKIP LOCKED; claiming moves
+// `next_attempt_at` to the end of a lease, so the same partial index (deliveries_due) serves both
+// "what is due" and "whose lease ran out". Results are written back in batches too.
+import type { Environment } from '../domain/types.ts';
+import type { Queryable } from './db.ts';
+
+/** A claimed delivery with everything needed to send it. `endpoint` is null if it was deleted. */
+export interface ClaimedDelivery {
+  id: string;
+  tenantId: string;
+  eventId: string;
+  endpointId: string;
+  /** Attempts already made before this one. */
+  attemptCount: number;
+  event: { type: string; payload: string; accountId: string | null; environment: Environment; createdAt: Date };
+  endpoint: {
+    url: string;
+    enabled: boolean;
+    headers: Record<string, string>;
+    secretSealed: string;
+    previousSecretSealed: string | null;
+    previousSecretExpiresAt: Date | null;
+  } | null;
+}
+
+interface ClaimedRow {
+  id: string;
+  tenant_id: string;
+  event_id: string;
+  endpoint_id: string;
+  attempt_count: number;
+  type: string;
+  payload: string;
+  account_id: string | null;
+  environment: Environment;
+  event_created_at: Date;
+  url: string | null;
+  enabled: boolean | null;
+  headers: Record<string, string> | null;
+  secret_sealed: string | null;
+  previous_secret_sealed: string | null;
+  previous_secret_expires_at: Date | null;
+}
+
+export interface ClaimOptions {
+  limit: number;
+  leaseMs: number;
+  /** Most deliveries one endpoint may have in flight in this worker. */
+  endpointCap: number;
+  /** Deliveries this worker already has in flight, per endpoint. */
+  inFlight: ReadonlyMap<string, number>;
+  /** How many due rows to consider when choosing fairly among endpoints. */
+  scanLimit: number;
+}
+
+/**
+ * Claims up to `limit` due deliveries, taking at most `endpointCap - inFlight` per endpoint, so a
+ * slow endpoint with a deep backlog cannot fill the batch and starve the others. Endpoints already
+ * at their cap are skipped outright.
+ */
+export async function claimDueDeliveries(q: Queryable, o: ClaimOptions): Promise<ClaimedDelivery[]> {
+  const busy = [...o.inFlight].filter(([, n]) => n > 0);
+  const saturated = busy.filter(([, n]) => n >= o.endpointCap).map(([id]) => id);
+  const rows = await q.query<ClaimedRow>(
+    `with busy as (
+       select * from unnest($1::uuid[], $2::int[]) as b(endpoint_id, in_flight)
+     ), candidates as (
+       select c.id, row_number() over (partition by c.endpoint_id order by c.next_attempt_at, c.id) + coalesce(b.in_flight, 0) as slot
+       from (select id, endpoint_id, next_attempt_at from deliveries
+             where status = 'pending' and next_attempt_at <= now() and not (endpoint_id = any($3::uuid[]))
+             order by next_attempt_at limit $4) c
+       left join busy b on b.endpoint_id = c.endpoint_id
+     ), due as (
+       select d.id, d.event_id, d.endpoint_id from deliveries d join candidates c on c.id = d.id
+       where c.slot <= $5 and d.status = 'pending' and d.next_attempt_at <= now()
+       order by d.next_attempt_at limit $6
+       for update of d skip locked
+     )
+     update deliveries d
+     set next_attempt_at = now() + make_interval(secs => $7 / 1000.0), locked_until = now() + make_interval(secs => $7 / 1000.0)
+     from due join events e on e.id = due.event_id left join endpoints ep on ep.id = due.endpoint_id
+     where d.id = due.id
+     returning d.id, d.tenant_id, d.event_id, d.endpoint_id, d.attempt_count, e.type, e.payload, e.account_id, e.environment,
+       e.created_at as event_created_at, ep.url, ep.enabled, ep.headers, ep.secret_sealed, ep.previous_secret_sealed,
+       ep.previous_secret_expires_at`,
+    [busy.map(([id]) => id), busy.map(([, n]) => n), saturated, o.scanLimit, o.endpointCap, o.limit, o.leaseMs],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    tenantId: r.tenant_id,
+    eventId: r.event_id,
+    endpointId: r.endpoint_id,
+    attemptCount: r.attempt_count,
+    event: { type: r.type, payload: r.payload, accountId: r.account_id, environment: r.environment, createdAt: r.event_created_at },
+    endpoint: r.url === null ? null : {
+      url: r.url,
+      enabled: r.enabled!,
+      headers: r.headers ?? {},
+      secretSealed: r.secret_sealed!,
+      previousSecretSealed: r.previous_secret_sealed,
+      previousSecretExpiresAt: r.previous_secret_expires_at,
+    },
+  }));
+}
+
+export interface AttemptRecord {
+  id: string;
+  attemptNumber: number;
+  url: string;
+  requestHeaders: Record<string, string>;
+  outcome: string;
+  statusCode: number | null;
+  responseHeaders: Record<string, string> | null;
+  responseBody: string | null;
+  responseTruncated: boolean;
+  error: string | null;
+  durationMs: number;
+  createdAt: Date;
+}
+
+/** The result of one attempt and the delivery's state after it. */
+export interface Completion {
+  deliveryId: string;
+  tenantId: string;
+  endpointId: string;
+  attempt: AttemptRecord;
+  status: 'pending' | 'succeeded' | 'failed';
+  /** When pending: the next attempt. */
+  nextAttemptAt: Date | null;
+  /** A final failure that counts toward auto-disabling the endpoint (not throttling). */
+  countsAsFailure: boolean;
+}
+
+/**
+ * Records a batch of attempts and moves their deliveries on, in one statement: attempts are
+ * inserted, deliveries updated (only while still pending: a delivery finished by another worker
+ * after a lease ran out keeps its final state), and each endpoint's health counters kept — a
+ * success resets `consecutive_failures`, a final failure adds one. Healthy endpoints are written
+ * at most once a minute.
+ */
+export async function recordAttempts(q: Queryable, completions: Completion[]): Promise<void> {
+  if (completions.length === 0) return;
+  const col = <T>(f: (c: Completion) => T) => completions.map(f);
+  await q.query(
+    `with new_attempts as (
+       insert into attempts (id, delivery_id, tenant_id, endpoint_id, attempt_number, url, request_headers, outcome, status_code,
+         response_headers, response_body, response_truncated, error, duration_ms, created_at)
+       select a.id, a.delivery_id, a.tenant_id, a.endpoint_id, a.attempt_number, a.url, a.request_headers::jsonb, a.outcome, a.status_code,
+         a.response_headers::jsonb, a.response_body, a.response_truncated, a.error, a.duration_ms, a.created_at
+       from unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::int[], $6::text[], $7::text[], $8::text[], $9::int[],
+         $10::text[], $11::text[], $12::bool[], $13::text[], $14::int[], $15::timestamptz[])
+         as a(id, delivery_id, tenant_id, endpoint_id, attempt_number, url, request_headers, outcome, status_code,
+           response_headers, response_body, response_truncated, error, duration_ms, created_at)
+     ), results as (
+       select * from unnest($2::uuid[], $4::uuid[], $16::text[], $17::timestamptz[], $15::timestamptz[], $8::text[], $9::int[], $13::text[], $18::bool[])
+         as r(id, endpoint_id, status, next_attempt_at, at, outcome, status_code, error, counts_as_failure)
+     ), moved as (
+       update deliveries d set status = r.status, attempt_count = d.attempt_count + 1, next_attempt_at = r.next_attempt_at,
+         locked_until = null, last_attempt_at = r.at, last_outcome = r.outcome, last_status_code = r.status_code, last_error = r.error,
+         succeeded_at = case when r.status = 'succeeded' then r.at else d.succeeded_at end
+       from results r where d.id = r.id and d.status = 'pending'
+     ), health as (
+       select endpoint_id, max(at) filter (where status = 'succeeded') as last_success,
+         count(*) filter (where counts_as_failure)::int as failures
+       from results group by endpoint_id
+     )
+     update endpoints e set
+       consecutive_failures = case when h.last_success is not null then 0 else e.consecutive_failures + h.failures end,
+       last_success_at = coalesce(h.last_success, e.last_success_at)
+     from health h
+     where e.id = h.endpoint_id and (h.failures > 0 or (h.last_success is not null and (e.consecutive_failures > 0
+       or e.last_success_at is null or e.last_success_at < h.last_success - interval '1 minute')))`,
+    [
+      col((c) => c.attempt.id),
+      col((c) => c.deliveryId),
+      col((c) => c.tenantId),
+      col((c) => c.endpointId),
+      col((c) => c.attempt.attemptNumber),
+      col((c) => c.attempt.url),
+      col((c) => JSON.stringify(c.attempt.requestHeaders)),
+      col((c) => c.attempt.outcome),
+      col((c) => c.attempt.statusCode),
+      col((c) => (c.attempt.responseHeaders ? JSON.stringify(c.attempt.responseHeaders) : null)),
+      col((c) => c.attempt.responseBody),
+      col((c) => c.attempt.responseTruncated),
+      col((c) => c.attempt.error),
+      col((c) => c.attempt.durationMs),
+      col((c) => c.attempt.createdAt.toISOString()),
+      col((c) => c.status),
+      col((c) => c.nextAttemptAt?.toISOString() ?? null),
+      col((c) => c.countsAsFailure),
+    ],
+  );
+}
+
+/** Gives claimed deliveries back (a worker stopping): due again at once, for any worker. */
+export async function releaseDeliveries(q: Queryable, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await q.query(
+    `update deliveries set next_attempt_at = now(), locked_until = null where id = any($1::uuid[]) and status = 'pending'`,
+    [ids],
+  );
+}
+
+/** Disables an endpoint and says why (410 Gone, or auto-disable after repeated failures). */
+export async function disableEndpoint(q: Queryable, endpointId: string, reason: string): Promise<boolean> {
+  const rows = await q.query(
+    `update endpoints set enabled = false, disabled_reason = $2, disabled_at = now(), updated_at = now()
+     where id = $1 and enabled returning id`,
+    [endpointId, reason],
+  );
+  return rows.length === 1;
+}

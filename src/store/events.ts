@@ -1,0 +1,78 @@
+import type { Environment } from '../domain/types.ts';
+import type { Queryable } from './db.ts';
+
+export interface NewEvent {
+  id: string;
+  tenantId: string;
+  type: string;
+  environment: Environment;
+  accountId: string | null;
+  relatedEntityId: string | null;
+  relatedEntityType: string | null;
+  payload: string;
+  createdAt: Date;
+}
+
+export interface NewDelivery {
+  id: string;
+  tenantId: string;
+  eventId: string;
+  endpointId: string;
+  createdAt: Date;
+  /** When the first attempt is due; default: at once. */
+  dueAt?: Date;
+  /** The delivery this one re-sends (redelivery as a clone). */
+  clonedFrom?: string;
+}
+
+/**
+ * Writes events and their deliveries in one statement, so they commit together: an acknowledged
+ * event always has its deliveries. Arrays are unnested server-side, so a batch of any size is one
+ * round trip.
+ */
+export async function insertEventsWithDeliveries(q: Queryable, events: NewEvent[], deliveries: NewDelivery[]): Promise<void> {
+  const iso = (d: Date) => d.toISOString();
+  await q.query(
+    `with new_events as (
+       insert into events (id, tenant_id, type, environment, account_id, related_entity_id, related_entity_type, payload, created_at)
+       select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+     )
+     insert into deliveries (id, tenant_id, event_id, endpoint_id, status, next_attempt_at, created_at, cloned_from)
+     select d.id, d.tenant_id, d.event_id, d.endpoint_id, 'pending', coalesce(d.due_at, d.created_at), d.created_at, d.cloned_from
+     from unnest($10::uuid[], $11::text[], $12::uuid[], $13::uuid[], $14::timestamptz[], $15::timestamptz[], $16::uuid[])
+       as d(id, tenant_id, event_id, endpoint_id, created_at, due_at, cloned_from)`,
+    [
+      events.map((e) => e.id),
+      events.map((e) => e.tenantId),
+      events.map((e) => e.type),
+      events.map((e) => e.environment),
+      events.map((e) => e.accountId),
+      events.map((e) => e.relatedEntityId),
+      events.map((e) => e.relatedEntityType),
+      events.map((e) => e.payload),
+      events.map((e) => iso(e.createdAt)),
+      deliveries.map((d) => d.id),
+      deliveries.map((d) => d.tenantId),
+      deliveries.map((d) => d.eventId),
+      deliveries.map((d) => d.endpointId),
+      deliveries.map((d) => iso(d.createdAt)),
+      deliveries.map((d) => (d.dueAt ? iso(d.dueAt) : null)),
+      deliveries.map((d) => d.clonedFrom ?? null),
+    ],
+  );
+}
+
+/** What fan-out needs to know of a tenant's enabled endpoints in one environment. */
+export interface FanOutTarget {
+  id: string;
+  eventTypes: string[];
+  accountIds: string[] | null;
+}
+
+export async function listFanOutTargets(q: Queryable, tenantId: string, environment: Environment): Promise<FanOutTarget[]> {
+  const rows = await q.query<{ id: string; event_types: string[]; account_ids: string[] | null }>(
+    'select id, event_types, account_ids from endpoints where tenant_id = $1 and environment = $2 and enabled',
+    [tenantId, environment],
+  );
+  return rows.map((r) => ({ id: r.id, eventTypes: r.event_types, accountIds: r.account_ids }));
+}
