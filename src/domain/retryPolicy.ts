@@ -47,6 +47,7 @@ export function parseRetryAfter(value: string | null | undefined, now: Date): nu
   if (!value) return null;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (!/^[A-Za-z]{3}, /.test(trimmed)) return null; // an IMF-fixdate starts with the day name
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
 }
