@@ -55,7 +55,7 @@ export async function idempotent<T>(
       if (existing.responseStatus !== null) return { status: existing.responseStatus, body: existing.responseBody as T, replayed: true };
     }
     const abandoned = existing && (expired || (existing.lockedUntil !== null && existing.lockedUntil.getTime() <= Date.now()));
-    if (!existing || !abandoned || !(await store.takeOverIdempotencyKey(ctx.db, k, existing, key.fingerprint, lockMs, ttlMs))) {
+    if (!existing || !abandoned || !(await store.takeOverIdempotencyKey(ctx.db, k, key.fingerprint, lockMs, ttlMs))) {
       if (!existing) return idempotent(ctx, key, work); // deleted meanwhile: start over
       throw new HeraldError('idempotency_in_flight', `a request with the idempotency key ${JSON.stringify(key.key)} is still being processed`);
     }

@@ -35,16 +35,19 @@ export async function getIdempotencyRecord(q: Queryable, k: IdempotencyKey): Pro
 }
 
 /**
- * Takes over a key whose holder gave up (lock expired without an answer) or whose record expired;
- * the compare-and-set on the old values makes sure only one request wins.
+ * Takes over a key whose holder gave up (lock expired without an answer) or whose record expired.
+ * The condition is checked again under the row lock, so of several requests taking over at once
+ * only the first wins: the others see the new lock. (Comparing with the timestamps read earlier
+ * would not do: JavaScript dates keep milliseconds, PostgreSQL microseconds, so they never match.)
  */
-export async function takeOverIdempotencyKey(q: Queryable, k: IdempotencyKey, old: IdempotencyRecord, requestHash: string, lockMs: number, ttlMs: number): Promise<boolean> {
+export async function takeOverIdempotencyKey(q: Queryable, k: IdempotencyKey, requestHash: string, lockMs: number, ttlMs: number): Promise<boolean> {
   const rows = await q.query(
     `update idempotency_keys set request_hash = $4, response_status = null, response_body = null,
        locked_until = now() + make_interval(secs => $5 / 1000.0), expires_at = now() + make_interval(secs => $6 / 1000.0), created_at = now()
-     where tenant_id = $1 and scope = $2 and key = $3 and expires_at = $7 and locked_until is not distinct from $8
+     where tenant_id = $1 and scope = $2 and key = $3
+       and (expires_at <= now() or (response_status is null and locked_until <= now()))
      returning key`,
-    [k.tenantId, k.scope, k.key, requestHash, lockMs, ttlMs, old.expiresAt.toISOString(), old.lockedUntil?.toISOString() ?? null],
+    [k.tenantId, k.scope, k.key, requestHash, lockMs, ttlMs],
   );
   return rows.length === 1;
 }

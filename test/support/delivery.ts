@@ -1,0 +1,102 @@
+// Shortcuts for the delivery tests: event types, endpoints, publishing raw bodies, reading
+// deliveries back through the API, and waiting for the worker to get somewhere.
+import type { LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
+import type { TestHerald } from './herald.ts';
+
+export interface AttemptView {
+  id: string;
+  attemptNumber: number;
+  url: string;
+  requestHeaders: Record<string, string>;
+  outcome: string;
+  statusCode: number | null;
+  responseHeaders: Record<string, string> | null;
+  responseBody: string | null;
+  responseTruncated: boolean;
+  error: string | null;
+  durationMs: number;
+  createdAt: string;
+}
+
+export interface DeliveryView {
+  id: string;
+  eventId: string;
+  endpointId: string;
+  eventType: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  lastOutcome: string | null;
+  attempts: AttemptView[];
+}
+
+/** Creates (or replaces) an event type. */
+export async function defineEventType(h: TestHerald, name: string, schema?: object): Promise<void> {
+  const res = await h.request({ method: 'PUT', url: `/v1/event-types/${name}`, payload: schema ? { schema } : {} });
+  expect([200, 201], res.body).toContain(res.statusCode);
+}
+
+export async function createEndpoint(h: TestHerald, tenantId: string, body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
+  const res = await h.request({ method: 'POST', url: `/v1/tenants/${tenantId}/endpoints`, payload: body });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json() as { id: string; secret: string };
+}
+
+/** POSTs `body` exactly as given (a string is sent byte for byte). */
+export function publish(
+  h: TestHerald,
+  tenantId: string,
+  body: string | Buffer | object,
+  options: { batch?: boolean; headers?: Record<string, string>; as?: string } = {},
+): Promise<LightMyRequestResponse> {
+  return h.request({
+    method: 'POST',
+    url: `/v1/tenants/${tenantId}/events${options.batch ? '/batch' : ''}`,
+    headers: { 'content-type': 'application/json', ...options.headers },
+    payload: body as string,
+    ...(options.as ? { as: options.as } : {}),
+  });
+}
+
+/** Publishes one event and returns its id, asserting the 202. */
+export async function publishOne(h: TestHerald, tenantId: string, type: string, data: unknown = {}): Promise<{ id: string; deliveries: number }> {
+  const res = await publish(h, tenantId, { type, data });
+  expect(res.statusCode, res.body).toBe(202);
+  return res.json() as { id: string; deliveries: number };
+}
+
+export async function getDelivery(h: TestHerald, tenantId: string, deliveryId: string): Promise<DeliveryView> {
+  const res = await h.request({ method: 'GET', url: `/v1/tenants/${tenantId}/deliveries/${deliveryId}` });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json() as DeliveryView;
+}
+
+/** The deliveries of one event (without attempts). */
+export async function deliveriesOfEvent(h: TestHerald, tenantId: string, eventId: string): Promise<DeliveryView[]> {
+  const res = await h.request({ method: 'GET', url: `/v1/tenants/${tenantId}/deliveries?eventId=${eventId}&limit=250` });
+  expect(res.statusCode, res.body).toBe(200);
+  return (res.json() as { data: DeliveryView[] }).data;
+}
+
+/** Polls `probe` until it returns something other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5_000, everyMs = 25): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** Waits until the only delivery of `eventId` is no longer pending, and returns it with its attempts. */
+export async function settledDelivery(h: TestHerald, tenantId: string, eventId: string, timeoutMs = 5_000): Promise<DeliveryView> {
+  const settled = await waitFor(`the delivery of event ${eventId} to settle`, async () => {
+    const [delivery] = await deliveriesOfEvent(h, tenantId, eventId);
+    return delivery && delivery.status !== 'pending' ? delivery : undefined;
+  }, timeoutMs);
+  return getDelivery(h, tenantId, settled.id);
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
