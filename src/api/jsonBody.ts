@@ -29,7 +29,8 @@ export function parseJsonBody(body: Buffer, maxDepth: number): { text: string; v
 }
 
 export function registerJsonParser(app: FastifyInstance, maxDepth: number): void {
-  app.removeContentTypeParser('application/json');
+  // Fastify also parses text/plain by default; without that parser such a body is a clear 415.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   const parser: FastifyBodyParser<Buffer> = (request, body, done) => {
     try {
       const { text, value } = parseJsonBody(body, maxDepth);

@@ -59,8 +59,10 @@ export async function insertEndpoint(
   try {
     const rows = await q.query<EndpointRow>(
       `insert into endpoints (id, tenant_id, url, description, event_types, event_types_key, account_ids,
-         environment, enabled, headers, metadata, secret_sealed)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning ${columns}`,
+         environment, enabled, headers, metadata, secret_sealed, disabled_reason, disabled_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+         case when $9 then null else 'disabled through the API' end, case when $9 then null else now() end)
+       returning ${columns}`,
       [e.id, e.tenantId, e.url, e.description, e.eventTypes, subscriptionSetKey(e.eventTypes), e.accountIds,
         e.environment, e.enabled, JSON.stringify(e.headers), JSON.stringify(e.metadata), e.secretSealed],
     );

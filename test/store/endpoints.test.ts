@@ -27,7 +27,7 @@ describeEachDriver('store: endpoints', (db) => {
     for (const id of ['ep-a', 'ep-b', 'ep-list']) await insertTenant(db(), { id, name: id, parentId: null, metadata: {} });
   });
 
-  it('inserts an endpoint with every field and reads it back within its tenant', async () => {
+  it('inserts an endpoint with every field (created disabled: with a reason) and reads it back within its tenant', async () => {
     const inserted = await addEndpoint(db(), 'ep-a', {
       description: 'orders',
       eventTypes: ['order.*', 'payment'],
@@ -44,9 +44,11 @@ describeEachDriver('store: endpoints', (db) => {
       accountIds: ['acc_1', 'acc_2'],
       environment: 'test',
       enabled: false,
+      disabledReason: 'disabled through the API',
       headers: { 'X-Team': 'billing' },
       metadata: { owner: 'ops', nested: { n: 1 } },
     });
+    expect(inserted.disabledAt).toBeInstanceOf(Date);
     expect(inserted).not.toHaveProperty('secretSealed');
     expect(await store.getEndpoint(db(), { tenantId: 'ep-a' }, inserted.id)).toEqual(inserted);
     expect(await store.getEndpoint(db(), { tenantId: 'ep-a', environment: 'test' }, inserted.id)).toEqual(inserted);

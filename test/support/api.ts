@@ -38,17 +38,17 @@ export function anonymous(h: TestHerald, method: string, url: string, payload?: 
 }
 
 /**
- * Follows nextCursor from the first page to the last and returns every id seen plus the number of
+ * Follows nextCursor from the first page (or the page of `cursor`) to the last and returns every id seen plus the number of
  * pages, checking that each page holds at most `limit` items.
  */
 export async function walkPages(
   h: TestHerald,
   url: string,
-  options: { limit: number; as?: string; idOf?: (item: Record<string, unknown>) => string },
+  options: { limit: number; as?: string; idOf?: (item: Record<string, unknown>) => string; cursor?: string },
 ): Promise<{ ids: string[]; pages: number }> {
   const idOf = options.idOf ?? ((item) => item.id as string);
   const ids: string[] = [];
-  let cursor: string | null = null;
+  let cursor: string | null = options.cursor ?? null;
   let pages = 0;
   do {
     const separator = url.includes('?') ? '&' : '?';

@@ -75,6 +75,10 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{ ctx: Context }> = async
   }, async (request) => endpoints.getEndpointSecret(ctx, request.actor, request.params.tenantId, request.params.endpointId));
 
   app.post('/tenants/:tenantId/endpoints/:endpointId/rotate-secret', {
+    // The body is optional, but Fastify validates a missing body against the schema: read it as {}.
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
     schema: {
       tags,
       summary: 'Replace the signing secret; the old one keeps signing during the grace period',
