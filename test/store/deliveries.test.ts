@@ -1,0 +1,173 @@
+// The delivery queue on both drivers (acceptance list, item 3): claims take due rows only, never
+// the same row twice at once, hold it for a lease, give it back on release, and respect the
+// per-endpoint cap.
+import { beforeAll, beforeEach, expect, it } from 'vitest';
+import { newId } from '../../src/domain/ids.ts';
+import type { Queryable } from '../../src/store/db.ts';
+import { claimDueDeliveries, recordAttempts, releaseDeliveries, type ClaimOptions } from '../../src/store/deliveries.ts';
+import { insertEndpoint } from '../../src/store/endpoints.ts';
+import { insertEventsWithDeliveries } from '../../src/store/events.ts';
+import { insertTenant } from '../../src/store/tenants.ts';
+import { describeEachDriver } from '../support/databases.ts';
+
+const tenantId = 'queue';
+
+async function addEndpoint(q: Queryable): Promise<string> {
+  const id = newId();
+  await insertEndpoint(q, {
+    id,
+    tenantId,
+    secretSealed: 'v1.sealed',
+    url: `https://example.com/${id}`,
+    description: '',
+    eventTypes: ['*'],
+    accountIds: null,
+    environment: 'live',
+    enabled: true,
+    headers: { 'X-Team': 'a' },
+    metadata: {},
+  });
+  return id;
+}
+
+/** Publishes `count` events with one delivery each to `endpointId`, due at `dueAt` (default now). */
+async function addDeliveries(q: Queryable, endpointId: string, count: number, dueAt?: Date): Promise<string[]> {
+  const createdAt = new Date();
+  const events = Array.from({ length: count }, (_, i) => ({
+    id: newId(), tenantId, type: 'order.created', environment: 'live' as const, accountId: null,
+    relatedEntityId: null, relatedEntityType: null, payload: `{"i":${i}}`, createdAt,
+  }));
+  const deliveries = events.map((e) => ({ id: newId(), tenantId, eventId: e.id, endpointId, createdAt, ...(dueAt ? { dueAt } : {}) }));
+  await insertEventsWithDeliveries(q, events, deliveries);
+  return deliveries.map((d) => d.id);
+}
+
+const claim = (q: Queryable, over: Partial<ClaimOptions> = {}) =>
+  claimDueDeliveries(q, { limit: 100, leaseMs: 60_000, endpointCap: 1_000, inFlight: new Map(), scanLimit: 1_000, ...over });
+
+const sorted = (ids: string[]) => [...ids].sort();
+
+describeEachDriver('store: the delivery queue', (db) => {
+  beforeAll(async () => {
+    await insertTenant(db(), { id: tenantId, name: tenantId, parentId: null, metadata: {} });
+  });
+  beforeEach(async () => {
+    // Each test starts with an empty queue (claims look at the whole table).
+    await db().query('delete from deliveries');
+  });
+
+  it('claims due rows only, with the event and endpoint needed to send them', async () => {
+    const ep = await addEndpoint(db());
+    const due = await addDeliveries(db(), ep, 3);
+    await addDeliveries(db(), ep, 2, new Date(Date.now() + 3_600_000)); // not yet due
+    const [done] = await addDeliveries(db(), ep, 1);
+    await db().query(`update deliveries set status = 'succeeded' where id = $1`, [done]);
+
+    const claimed = await claim(db());
+    expect(sorted(claimed.map((d) => d.id))).toEqual(sorted(due));
+    expect(claimed[0]).toMatchObject({
+      tenantId,
+      endpointId: ep,
+      attemptCount: 0,
+      event: { type: 'order.created', payload: expect.stringMatching(/^\{"i":\d\}$/), accountId: null, environment: 'live' },
+      endpoint: { url: `https://example.com/${ep}`, enabled: true, headers: { 'X-Team': 'a' }, secretSealed: 'v1.sealed', previousSecretSealed: null },
+    });
+    expect(await claim(db())).toEqual([]);
+  });
+
+  it('two concurrent claims never return the same delivery', async () => {
+    const endpoints = [await addEndpoint(db()), await addEndpoint(db()), await addEndpoint(db())];
+    const all: string[] = [];
+    for (const ep of endpoints) all.push(...(await addDeliveries(db(), ep, 100)));
+    const seen: string[] = [];
+    for (let round = 0; round < 20 && seen.length < all.length; round++) {
+      const batches = await Promise.all(Array.from({ length: 6 }, () => claim(db(), { limit: 20 })));
+      for (const batch of batches) seen.push(...batch.map((d) => d.id));
+    }
+    expect(seen).toHaveLength(all.length);
+    expect(new Set(seen).size).toBe(all.length);
+    expect(sorted(seen)).toEqual(sorted(all));
+  });
+
+  it('holds a claimed delivery for its lease: not claimable again until the lease expires, claimable after', async () => {
+    const ep = await addEndpoint(db());
+    const ids = await addDeliveries(db(), ep, 2);
+    const first = await claim(db(), { leaseMs: 200 });
+    expect(sorted(first.map((d) => d.id))).toEqual(sorted(ids));
+    const [row] = await db().query<{ locked: boolean; lease_ms: number }>(
+      `select locked_until is not null as locked, extract(epoch from next_attempt_at - now()) * 1000 as lease_ms from deliveries where id = $1`,
+      [ids[0]],
+    );
+    expect(row!.locked).toBe(true);
+    expect(Number(row!.lease_ms)).toBeGreaterThan(0);
+    expect(Number(row!.lease_ms)).toBeLessThanOrEqual(200);
+
+    expect(await claim(db(), { leaseMs: 200 })).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const again = await claim(db(), { leaseMs: 200 });
+    expect(sorted(again.map((d) => d.id))).toEqual(sorted(ids));
+    // The crashed holder never recorded an attempt: this is still the first one.
+    expect(again.map((d) => d.attemptCount)).toEqual([0, 0]);
+  });
+
+  it('releaseDeliveries makes claimed rows due at once, for any worker', async () => {
+    const ep = await addEndpoint(db());
+    const ids = await addDeliveries(db(), ep, 3);
+    const claimed = await claim(db(), { leaseMs: 60_000 });
+    expect(claimed).toHaveLength(3);
+    expect(await claim(db())).toEqual([]);
+    await releaseDeliveries(db(), ids.slice(0, 2));
+    const [row] = await db().query<{ locked_until: Date | null; due: boolean }>(
+      'select locked_until, next_attempt_at <= now() as due from deliveries where id = $1',
+      [ids[0]],
+    );
+    expect(row).toEqual({ locked_until: null, due: true });
+    expect(sorted((await claim(db())).map((d) => d.id))).toEqual(sorted(ids.slice(0, 2)));
+  });
+
+  it('releasing a delivery that already finished leaves it finished', async () => {
+    const ep = await addEndpoint(db());
+    const [id] = await addDeliveries(db(), ep, 1);
+    const [claimed] = await claim(db());
+    const now = new Date();
+    await recordAttempts(db(), [{
+      deliveryId: id!, tenantId, endpointId: ep, status: 'succeeded', nextAttemptAt: null, countsAsFailure: false,
+      attempt: {
+        id: newId(), attemptNumber: claimed!.attemptCount + 1, url: 'https://example.com', requestHeaders: {}, outcome: 'success',
+        statusCode: 200, responseHeaders: {}, responseBody: '', responseTruncated: false, error: null, durationMs: 3, createdAt: now,
+      },
+    }]);
+    await releaseDeliveries(db(), [id!]);
+    const [row] = await db().query<{ status: string; attempt_count: number; locked_until: Date | null }>(
+      'select status, attempt_count, locked_until from deliveries where id = $1',
+      [id],
+    );
+    expect(row).toEqual({ status: 'succeeded', attempt_count: 1, locked_until: null });
+    expect(await claim(db())).toEqual([]);
+  });
+
+  it('takes at most endpointCap − inFlight per endpoint, and skips endpoints at their cap', async () => {
+    const [a, b, c] = [await addEndpoint(db()), await addEndpoint(db()), await addEndpoint(db())];
+    await addDeliveries(db(), a, 10);
+    await addDeliveries(db(), b, 10);
+    await addDeliveries(db(), c, 2);
+    const count = (claimed: { endpointId: string }[], ep: string) => claimed.filter((d) => d.endpointId === ep).length;
+
+    const first = await claim(db(), { endpointCap: 3 });
+    expect([count(first, a), count(first, b), count(first, c)]).toEqual([3, 3, 2]);
+
+    const second = await claim(db(), { endpointCap: 3, inFlight: new Map([[a, 3], [b, 1]]) });
+    expect([count(second, a), count(second, b), count(second, c)]).toEqual([0, 2, 0]);
+
+    const third = await claim(db(), { endpointCap: 5, inFlight: new Map([[a, 3], [b, 5]]) });
+    expect([count(third, a), count(third, b)]).toEqual([2, 0]);
+  });
+
+  it('a deep backlog of one endpoint at its cap does not hide the due rows of another', async () => {
+    const [slow, healthy] = [await addEndpoint(db()), await addEndpoint(db())];
+    await addDeliveries(db(), slow, 200); // older: first in due order
+    const fresh = await addDeliveries(db(), healthy, 5);
+    const claimed = await claim(db(), { limit: 10, scanLimit: 40, endpointCap: 5, inFlight: new Map([[slow, 5]]) });
+    expect(sorted(claimed.map((d) => d.id))).toEqual(sorted(fresh));
+  });
+});
