@@ -7,6 +7,7 @@ import { describeConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { createSender } from './delivery/httpSender.ts';
 import { DeliveryWorker, type WorkerOptions } from './delivery/worker.ts';
+import { Background } from './jobs/background.ts';
 import { dispatchDeps } from './services/dispatchDeps.ts';
 import { NetworkPolicy } from './domain/networkPolicy.ts';
 import { createLogger } from './logger.ts';
@@ -60,6 +61,8 @@ export async function startHerald(config: Config): Promise<RunningHerald> {
     process.stdout.write(`\nOperator token (shown once; keep it safe): ${adminToken}\n\n`);
   }
   const worker = config.roles.includes('worker') ? startWorker(ctx) : undefined;
+  const background = config.roles.includes('worker') ? new Background(ctx) : undefined;
+  background?.start();
   let app: FastifyInstance | undefined;
   let url: string | undefined;
   if (config.roles.includes('api')) {
@@ -73,7 +76,7 @@ export async function startHerald(config: Config): Promise<RunningHerald> {
     url,
     async stop() {
       await app?.close();
-      await worker?.stop(config.shutdownTimeoutMs);
+      await Promise.all([worker?.stop(config.shutdownTimeoutMs), background?.stop()]);
       await closeContext(ctx);
     },
   };

@@ -135,6 +135,30 @@ export const settings = {
     parse: p.duration(0, 600_000),
     description: 'On SIGTERM, how long in-flight deliveries may finish before they are released for another worker.',
   }),
+  retentionDays: setting({
+    env: 'HERALD_RETENTION_DAYS',
+    default: 7,
+    parse: p.integer(1, 3650),
+    description: 'Events, deliveries and attempts older than this many days are deleted.',
+  }),
+  autoDisableFailures: setting({
+    env: 'HERALD_AUTO_DISABLE_FAILURES',
+    default: 20,
+    parse: p.integer(0, 1_000_000),
+    description: 'Consecutive failed deliveries after which an endpoint without a recent success is disabled (0: never).',
+  }),
+  autoDisableAfterMs: setting({
+    env: 'HERALD_AUTO_DISABLE_AFTER',
+    default: 24 * 3_600_000,
+    parse: p.duration(0, 365 * 86_400_000),
+    description: 'How long an endpoint must have gone without a successful delivery before it can be auto-disabled.',
+  }),
+  maintenanceIntervalMs: setting({
+    env: 'HERALD_MAINTENANCE_INTERVAL',
+    default: 30_000,
+    parse: p.duration(100, 3_600_000),
+    description: 'How often a worker runs the auto-disable sweep and the retention purge.',
+  }),
   caFile: setting<string>({
     env: 'HERALD_CA_FILE',
     parse: p.text,

@@ -49,3 +49,9 @@ export function isUuid(value: string): boolean {
 export function idTime(id: string): Date {
   return new Date(parseInt(id.replace(/-/g, '').slice(0, 12), 16));
 }
+
+/** The smallest id created at or after `time`: ids compare like their creation times. */
+export function firstIdAt(time: Date): string {
+  const hex = Math.max(0, time.getTime()).toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
+}

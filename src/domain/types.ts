@@ -76,3 +76,6 @@ export interface Endpoint {
 export type Actor =
   | { kind: 'operator' }
   | { kind: 'key'; keyId: string; tenantId: string; permissions: Permission[]; environment: Environment };
+
+/** The operator's own tenant: its endpoints receive Herald's operational events. */
+export const operationsTenantId = '_herald';

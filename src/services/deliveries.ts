@@ -1,8 +1,10 @@
-import { decodeCursor, toPage, type Page } from '../domain/cursor.ts';
-import { notFound } from '../domain/errors.ts';
+import { decodeCursor, encodeCursor, type Page } from '../domain/cursor.ts';
+import { HeraldError, malformed, notFound } from '../domain/errors.ts';
 import { isUuid } from '../domain/ids.ts';
+import { parseQuery } from '../domain/query.ts';
 import type { Actor } from '../domain/types.ts';
 import * as log from '../store/deliveryLog.ts';
+import { countDeliveries, searchDeliveries, sortExpressions, type DeliverySearch, type KeyValue, type SortField, type SortKey } from '../store/deliverySearch.ts';
 import { actorEnvironment, reachTenant } from './access.ts';
 import type { Context } from './context.ts';
 
@@ -15,19 +17,113 @@ export async function getDelivery(ctx: Context, actor: Actor, tenantId: string, 
   return { ...delivery, attempts: await log.listAttempts(ctx.db, [id]) };
 }
 
-export interface DeliveryListQuery {
+export interface DeliverySearchQuery {
   endpointId?: string;
   eventId?: string;
+  eventType?: string;
   status?: log.Delivery['status'];
-  limit: number;
-  cursor?: string;
+  accountId?: string;
+  relatedEntityId?: string;
+  relatedEntityType?: string;
+  since?: string;
+  until?: string;
+  /** The query language, e.g. `eventType=="payment.sent";attemptCount=gt=1`. */
+  q?: string;
+  /** `field:asc|desc`, repeatable; default `createdOn:desc`. */
+  sortBy?: string | string[];
 }
 
-export async function listDeliveries(ctx: Context, actor: Actor, tenantId: string, query: DeliveryListQuery): Promise<Page<log.Delivery>> {
+export const defaultSort: SortKey[] = [{ field: 'createdOn', direction: 'desc' }];
+
+export function parseSortBy(sortBy: string | string[] | undefined): SortKey[] {
+  const items = sortBy === undefined ? [] : Array.isArray(sortBy) ? sortBy : [sortBy];
+  if (items.length === 0) return defaultSort;
+  const fields = Object.keys(sortExpressions);
+  return items.map((item) => {
+    const match = /^([A-Za-z]+)(?::(asc|desc))?$/i.exec(item.trim());
+    if (!match || !fields.includes(match[1]!)) {
+      throw new HeraldError('malformed_request', `sortBy ${JSON.stringify(item)} must be field:ASC or field:DESC with a field among ${fields.join(', ')}`, [
+        { path: 'sortBy', message: `must be field:ASC or field:DESC with a field among ${fields.join(', ')}` },
+      ]);
+    }
+    return { field: match[1] as SortField, direction: (match[2]?.toLowerCase() ?? 'asc') as 'asc' | 'desc' };
+  });
+}
+
+function parseTime(value: string | undefined, name: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const time = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(time.getTime())) {
+    throw new HeraldError('malformed_request', `${name} must be an RFC 3339 date-time such as 2025-06-01T09:00:00Z`, [{ path: name, message: 'must be an RFC 3339 date-time' }]);
+  }
+  return time;
+}
+
+/** Builds the store's search from API input, checking ids, dates, the query and the sort. */
+export async function deliverySearch(ctx: Context, actor: Actor, tenantId: string, query: DeliverySearchQuery): Promise<DeliverySearch> {
   await reachTenant(ctx, actor, tenantId, 'webhooks:read');
-  const beforeId = query.cursor ? String(decodeCursor(query.cursor, ['string'])[0]) : undefined;
-  const ids = [query.endpointId, query.eventId, beforeId];
-  if (ids.some((id) => id !== undefined && !isUuid(id))) return { data: [], nextCursor: null };
-  const rows = await log.listDeliveries(ctx.db, { ...query, beforeId, tenantId, environment: actorEnvironment(actor) });
-  return toPage(rows, query.limit, (d) => [d.id]);
+  for (const name of ['endpointId', 'eventId'] as const) {
+    const id = query[name];
+    if (id !== undefined && !isUuid(id)) throw new HeraldError('malformed_request', `${name} must be a UUID`, [{ path: name, message: 'must be a UUID' }]);
+  }
+  return {
+    tenantId,
+    environment: actorEnvironment(actor),
+    endpointId: query.endpointId,
+    eventId: query.eventId,
+    eventType: query.eventType,
+    status: query.status,
+    accountId: query.accountId,
+    relatedEntityId: query.relatedEntityId,
+    relatedEntityType: query.relatedEntityType,
+    since: parseTime(query.since, 'since'),
+    until: parseTime(query.until, 'until'),
+    query: query.q === undefined || query.q.trim() === '' ? undefined : parseQuery(query.q),
+    sort: parseSortBy(query.sortBy),
+  };
+}
+
+function sortSignature(sort: SortKey[]): string {
+  return sort.map((k) => `${k.field}:${k.direction}`).join(',');
+}
+
+/** Cursor-paged search (the native API). */
+export async function searchDeliveryPage(
+  ctx: Context,
+  actor: Actor,
+  tenantId: string,
+  query: DeliverySearchQuery & { limit: number; cursor?: string },
+): Promise<Page<log.Delivery>> {
+  const search = await deliverySearch(ctx, actor, tenantId, query);
+  let after: KeyValue[] | undefined;
+  if (query.cursor) {
+    const shape = ['string', ...search.sort.map((k) => (sortExpressions[k.field].kind === 'number' ? 'number' : 'string')), 'string'] as const;
+    const [signature, ...key] = decodeCursor(query.cursor, shape);
+    if (signature !== sortSignature(search.sort) || !isUuid(String(key[key.length - 1]))) {
+      throw malformed('cursor is not valid for this sort: pass the nextCursor of a previous page with the same sortBy');
+    }
+    after = key;
+  }
+  const rows = await searchDeliveries(ctx.db, search, { limit: query.limit, after });
+  const data = rows.slice(0, query.limit);
+  const last = data[data.length - 1];
+  return {
+    data: data.map((r) => r.delivery),
+    nextCursor: rows.length > query.limit && last ? encodeCursor([sortSignature(search.sort), ...last.key]) : null,
+  };
+}
+
+/** Offset-paged search with the total count (for surfaces documented that way). */
+export async function searchDeliveryOffset(
+  ctx: Context,
+  actor: Actor,
+  tenantId: string,
+  query: DeliverySearchQuery & { limit: number; offset: number },
+): Promise<{ data: log.Delivery[]; totalCount: number; search: DeliverySearch }> {
+  const search = await deliverySearch(ctx, actor, tenantId, query);
+  const [rows, totalCount] = await Promise.all([
+    searchDeliveries(ctx.db, search, { limit: query.limit, offset: query.offset }),
+    countDeliveries(ctx.db, search),
+  ]);
+  return { data: rows.slice(0, query.limit).map((r) => r.delivery), totalCount, search };
 }

@@ -88,13 +88,14 @@ export async function publishEvents(
   const answer = await idempotent(
     ctx,
     { tenantId, scope: 'publish', key: options.idempotencyKey, fingerprint: requestFingerprint(options.batch ? 'batch' : 'single', options.requestBody ?? JSON.stringify(inputs.map((i) => [i.type, i.payload]))) },
-    async (tx) => ({ status: 202, body: await insertFannedOut(tx, tenantId, inputs, keyEnvironment) }),
+    async (tx) => ({ status: 202, body: await storeFannedOut(tx, tenantId, inputs, keyEnvironment) }),
   );
   if (!answer.replayed) ctx.signal.wake();
   return answer;
 }
 
-async function insertFannedOut(q: Queryable, tenantId: string, inputs: PublishInput[], keyEnvironment: Environment | undefined): Promise<PublishedEvent[]> {
+/** Fans events out to the matching endpoints and stores events and deliveries in one statement. */
+export async function storeFannedOut(q: Queryable, tenantId: string, inputs: PublishInput[], keyEnvironment: Environment | undefined): Promise<PublishedEvent[]> {
   const targetsByEnvironment = new Map<Environment, FanOutTarget[]>();
   const events: NewEvent[] = [];
   const deliveries: NewDelivery[] = [];

@@ -211,3 +211,16 @@ export async function disableEndpoint(q: Queryable, endpointId: string, reason: 
   );
   return rows.length === 1;
 }
+
+/**
+ * Makes a delivery due again now (a manual retry): the next attempt counts as another attempt of
+ * the same delivery. Refused (null) while a worker is sending it.
+ */
+export async function requeueDelivery(q: Queryable, tenantId: string, id: string): Promise<string | null> {
+  const rows = await q.query<{ id: string }>(
+    `update deliveries set status = 'pending', next_attempt_at = now(), locked_until = null
+     where tenant_id = $1 and id = $2 and (locked_until is null or locked_until < now()) returning id`,
+    [tenantId, id],
+  );
+  return rows[0]?.id ?? null;
+}

@@ -5,8 +5,10 @@ import { invalidField } from '../../domain/errors.ts';
 import { arrayElementSpans, objectMemberSpans, type Span } from '../../domain/json.ts';
 import type { Context } from '../../services/context.ts';
 import type { IdempotentAnswer } from '../../services/idempotency.ts';
+import { getEvent, listEvents } from '../../services/events.ts';
 import { maxBatchSize, publishEvents, type PublishedEvent, type PublishInput } from '../../services/publish.ts';
-import { Environment, errorResponses, nullable } from './schemas.ts';
+import type { StoredEvent } from '../../store/eventLog.ts';
+import { DateTime, Delivery, Environment, errorResponses, ListQuery, nullable, Page } from './schemas.ts';
 
 const tags = ['Events'];
 const TenantParams = Type.Object({ tenantId: Type.String() });
@@ -34,6 +36,27 @@ const Published = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   deliveries: Type.Integer({ description: 'How many endpoints the event is being delivered to.' }),
 });
+
+const StoredEventSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  tenantId: Type.String(),
+  type: Type.String(),
+  environment: Environment,
+  accountId: nullable(Type.String()),
+  relatedEntity: nullable(Type.Object({ id: nullable(Type.String()), type: nullable(Type.String()) })),
+  createdAt: DateTime,
+  data: Type.Unknown({ description: 'The data exactly as published (byte for byte).' }),
+});
+
+/**
+ * An event as JSON with `data` spliced in as the raw text published: parsing and re-serialising
+ * would change it (1e400, big integers, duplicate keys). Built by hand, so Fastify sends it as is.
+ */
+function eventJson(e: StoredEvent, extra: Record<string, unknown> = {}): string {
+  const { payload, ...rest } = e;
+  const head = JSON.stringify({ ...rest, ...extra });
+  return `${head.slice(0, -1)},"data":${payload}}`;
+}
 
 /** Pairs each parsed event with the raw text of its `data`, and holds each payload to the size limit. */
 function toInput(ctx: Context, body: EventBody, raw: string, span: Span, path: string): PublishInput {
@@ -96,4 +119,44 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ ctx: Context }> = async (a
     });
     return send(reply, answer, { data: answer.body as PublishedEvent[] });
   });
+
+  app.get('/tenants/:tenantId/events', {
+    schema: {
+      tags,
+      summary: 'List published events, newest first',
+      params: TenantParams,
+      querystring: Type.Object(
+        {
+          ...ListQuery.properties,
+          type: Type.Optional(Type.String()),
+          since: Type.Optional(Type.String({ format: 'date-time' })),
+          until: Type.Optional(Type.String({ format: 'date-time' })),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: Page(StoredEventSchema), ...errorResponses(400) },
+    },
+  }, async (request, reply) => {
+    const page = await listEvents(ctx, request.actor, request.params.tenantId, request.query);
+    const body = `{"data":[${page.data.map((e) => eventJson(e)).join(',')}],"nextCursor":${JSON.stringify(page.nextCursor)}}`;
+    return reply.type('application/json').send(body as never);
+  });
+
+  app.get('/tenants/:tenantId/events/:eventId', {
+    schema: {
+      tags,
+      summary: 'Get an event with its deliveries',
+      params: Type.Object({ tenantId: Type.String(), eventId: Type.String() }),
+      response: { 200: Type.Intersect([StoredEventSchema, Type.Object({ deliveries: Type.Array(Delivery) })]), ...errorResponses() },
+    },
+  }, async (request, reply) => {
+    const { deliveries, ...event } = await getEvent(ctx, request.actor, request.params.tenantId, request.params.eventId);
+    return reply.type('application/json').send(eventJson(event, { deliveries: deliveries.map(withoutInternals) }) as never);
+  });
 };
+
+/** The delivery fields the API shows (the lease is internal). */
+function withoutInternals<T extends { lockedUntil: unknown }>(d: T): Omit<T, 'lockedUntil'> {
+  const { lockedUntil: _, ...rest } = d;
+  return rest;
+}

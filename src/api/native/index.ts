@@ -9,6 +9,7 @@ import { deliveryRoutes } from './deliveries.ts';
 import { endpointRoutes } from './endpoints.ts';
 import { eventRoutes } from './events.ts';
 import { eventTypeRoutes } from './eventTypes.ts';
+import { jobRoutes } from './jobs.ts';
 import { problemErrorHandler } from './problem.ts';
 import { Problem } from './schemas.ts';
 import { tenantRoutes } from './tenants.ts';
@@ -27,7 +28,7 @@ export const nativeApi: FastifyPluginAsyncTypebox<{ ctx: Context }> = async (app
       errorResponseBuilder: (_request, context) => new HeraldError('rate_limited', `rate limit of ${context.max} requests per second exceeded: retry in ${context.after}`),
     });
   }
-  for (const routes of [tenantRoutes, apiKeyRoutes, eventTypeRoutes, endpointRoutes, eventRoutes, deliveryRoutes]) {
+  for (const routes of [tenantRoutes, apiKeyRoutes, eventTypeRoutes, endpointRoutes, eventRoutes, deliveryRoutes, jobRoutes]) {
     await app.register(routes, { ctx });
   }
 };

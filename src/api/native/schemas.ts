@@ -128,3 +128,29 @@ export const Delivery = Type.Object({
   clonedFrom: nullable(Type.String({ format: 'uuid' })),
   createdAt: DateTime,
 });
+
+export const Job = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  tenantId: Type.String(),
+  kind: Type.String(),
+  params: Type.Record(Type.String(), Type.Unknown()),
+  status: StringEnum(['queued', 'running', 'succeeded', 'failed'] as const),
+  total: nullable(Type.Integer({ description: 'Events to look at; known once the job starts.' })),
+  processed: Type.Integer({ description: 'Events looked at so far.' }),
+  createdCount: Type.Integer({ description: 'Deliveries created so far.' }),
+  error: nullable(Type.String()),
+  createdAt: DateTime,
+  startedAt: nullable(DateTime),
+  finishedAt: nullable(DateTime),
+});
+
+const Window = Type.Object({
+  deliveries: Type.Object({ total: Type.Integer(), succeeded: Type.Integer(), failed: Type.Integer(), pending: Type.Integer() }),
+  successRate: nullable(Type.Number({ description: 'succeeded / (succeeded + failed); null when none finished.' })),
+  attempts: Type.Object({
+    total: Type.Integer(),
+    byOutcome: Type.Record(Type.String(), Type.Integer()),
+    latencyMs: Type.Object({ p50: nullable(Type.Integer()), p90: nullable(Type.Integer()), p99: nullable(Type.Integer()) }),
+  }),
+});
+export const EndpointStats = Type.Object({ hour: Window, day: Window, week: Window });

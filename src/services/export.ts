@@ -1,0 +1,70 @@
+// Exporting deliveries as CSV, JSON or NDJSON, streamed: rows are read in keyset-paged chunks and
+// turned into text chunk by chunk, so memory stays constant whatever the number of rows.
+import type { Actor } from '../domain/types.ts';
+import type { Delivery } from '../store/deliveryLog.ts';
+import { scanDeliveries } from '../store/deliverySearch.ts';
+import type { Context } from './context.ts';
+import { deliverySearch, type DeliverySearchQuery } from './deliveries.ts';
+
+export const exportFormats = ['csv', 'json', 'ndjson'] as const;
+export type ExportFormat = (typeof exportFormats)[number];
+
+export const exportColumns = [
+  'id', 'eventId', 'eventType', 'endpointId', 'environment', 'status', 'attemptCount', 'createdAt', 'lastAttemptAt',
+  'lastOutcome', 'lastStatusCode', 'lastError', 'succeededAt', 'nextAttemptAt', 'clonedFrom',
+] as const;
+
+export const contentTypes: Record<ExportFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  ndjson: 'application/x-ndjson; charset=utf-8',
+};
+
+function exportRow(d: Delivery): Record<(typeof exportColumns)[number], string | number | null> {
+  const iso = (t: Date | null) => t?.toISOString() ?? null;
+  return {
+    id: d.id,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    endpointId: d.endpointId,
+    environment: d.environment,
+    status: d.status,
+    attemptCount: d.attemptCount,
+    createdAt: iso(d.createdAt),
+    lastAttemptAt: iso(d.lastAttemptAt),
+    lastOutcome: d.lastOutcome,
+    lastStatusCode: d.lastStatusCode,
+    lastError: d.lastError,
+    succeededAt: iso(d.succeededAt),
+    nextAttemptAt: iso(d.nextAttemptAt),
+    clonedFrom: d.clonedFrom,
+  };
+}
+
+/**
+ * RFC 4180 quoting, and a leading apostrophe for text a spreadsheet would run as a formula
+ * (OWASP "CSV injection"): error messages come from receivers and are not to be trusted.
+ */
+export function csvField(value: string | number | null): string {
+  if (value === null) return '';
+  let text = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export async function* exportDeliveries(ctx: Context, actor: Actor, tenantId: string, query: DeliverySearchQuery, format: ExportFormat): AsyncGenerator<string> {
+  const search = await deliverySearch(ctx, actor, tenantId, query);
+  if (format === 'csv') yield `${exportColumns.join(',')}\r\n`;
+  if (format === 'json') yield '[';
+  let first = true;
+  for await (const chunk of scanDeliveries(ctx.db, search)) {
+    const rows = chunk.map(exportRow);
+    if (format === 'csv') yield rows.map((r) => exportColumns.map((c) => csvField(r[c])).join(',')).join('\r\n') + '\r\n';
+    else if (format === 'ndjson') yield rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    else {
+      yield (first ? '' : ',') + rows.map((r) => JSON.stringify(r)).join(',');
+      first = false;
+    }
+  }
+  if (format === 'json') yield ']\n';
+}
