@@ -136,23 +136,3 @@ export async function listAttempts(q: Queryable, deliveryIds: string[]): Promise
   const rows = await q.query<AttemptRow>('select * from attempts where delivery_id = any($1::uuid[]) order by id', [deliveryIds]);
   return rows.map(toAttempt);
 }
-
-export interface DeliveryFilter extends DeliveryScope {
-  endpointId?: string;
-  eventId?: string;
-  status?: Delivery['status'];
-  beforeId?: string;
-  limit: number;
-}
-
-/** Newest first, `limit + 1` rows. */
-export async function listDeliveries(q: Queryable, f: DeliveryFilter): Promise<Delivery[]> {
-  const rows = await q.query<DeliveryRow>(
-    `select ${deliveryColumns} from deliveries d join events e on e.id = d.event_id
-     where d.tenant_id = $1 and ($2::text is null or e.environment = $2) and ($3::uuid is null or d.endpoint_id = $3)
-       and ($4::uuid is null or d.event_id = $4) and ($5::text is null or d.status = $5) and ($6::uuid is null or d.id < $6)
-     order by d.id desc limit $7`,
-    [f.tenantId, f.environment ?? null, f.endpointId ?? null, f.eventId ?? null, f.status ?? null, f.beforeId ?? null, f.limit + 1],
-  );
-  return rows.map(toDelivery);
-}
