@@ -3,6 +3,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { TestHerald } from './herald.ts';
+import type { RecordedRequest, Receiver, Responder } from './receiver.ts';
 
 export interface AttemptView {
   id: string;
@@ -109,3 +110,26 @@ export async function settledDelivery(h: TestHerald, tenantId: string, eventId: 
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Lets each test program its own path of one shared receiver: `on(path, responder)`, where the
+ * responder's index counts the requests to that path only.
+ */
+export function routeByPath(receiver: Receiver) {
+  const handlers = new Map<string, Responder>();
+  const counts = new Map<string, number>();
+  const pathOf = (r: RecordedRequest) => r.url.split('?')[0]!;
+  receiver.respond((request) => {
+    const path = pathOf(request);
+    const n = counts.get(path) ?? 0;
+    counts.set(path, n + 1);
+    return handlers.get(path)?.(request, n) ?? {};
+  });
+  return {
+    on(path: string, responder: Responder): string {
+      handlers.set(path, responder);
+      return `${receiver.url}${path}`;
+    },
+    requests: (path: string) => receiver.requests.filter((r) => pathOf(r) === path),
+  };
+}

@@ -1,0 +1,133 @@
+// Retries (acceptance list, item 6), end to end with a real receiver: failures then success, an
+// endpoint that always fails, 410 Gone, and Retry-After — on a short schedule (0, 100, 100, 100 ms).
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { DeliveryWorker } from '../../src/delivery/worker.ts';
+import { startWorker } from '../../src/herald.ts';
+import { createEndpoint, defineEventType, deliveriesOfEvent, publishOne, routeByPath, settledDelivery, sleep } from '../support/delivery.ts';
+import { describeEachHerald } from '../support/herald.ts';
+import { createReceiver, type Receiver } from '../support/receiver.ts';
+
+const schedule = [0, 100, 100, 100];
+
+describeEachHerald('retries', (h) => {
+  let receiver: Receiver;
+  let routes: ReturnType<typeof routeByPath>;
+  let worker: DeliveryWorker;
+  beforeAll(async () => {
+    receiver = await createReceiver();
+    routes = routeByPath(receiver);
+    worker = startWorker(h().ctx, { pollIntervalMs: 20 });
+    await defineEventType(h(), 'order.created');
+  });
+  afterAll(async () => {
+    await worker.stop(1_000);
+    await receiver.close();
+  });
+
+  it('fails twice, then succeeds: delivered with 3 attempts, the same webhook-id and a valid signature each time', async () => {
+    const tenant = await h().createTenant();
+    const path = `/flaky/${tenant}`;
+    const url = routes.on(path, (_, n) => (n < 2 ? { status: 500, body: 'boom' } : { status: 200 }));
+    const ep = await createEndpoint(h(), tenant, { url, eventTypes: ['order.created'] });
+    const event = await publishOne(h(), tenant, 'order.created', { n: 1 });
+
+    const delivery = await settledDelivery(h(), tenant, event.id);
+    expect(delivery).toMatchObject({ status: 'succeeded', attemptCount: 3, endpointId: ep.id, eventType: 'order.created' });
+    expect(delivery.attempts.map((a) => [a.attemptNumber, a.outcome, a.statusCode])).toEqual([
+      [1, 'http_5xx', 500],
+      [2, 'http_5xx', 500],
+      [3, 'success', 200],
+    ]);
+    expect(delivery.attempts[0]!.responseBody).toBe('boom');
+    const requests = routes.requests(path);
+    expect(requests).toHaveLength(3);
+    const wh = new Webhook(ep.secret);
+    for (const r of requests) {
+      expect(r.headers['webhook-id']).toBe(event.id);
+      expect(wh.verify(r.body, r.headers as Record<string, string>)).toMatchObject({ id: event.id, data: { n: 1 } });
+    }
+    // The schedule's 100 ms (±20 % jitter) separate the attempts.
+    expect(requests[1]!.receivedAt - requests[0]!.receivedAt).toBeGreaterThanOrEqual(75);
+    expect(requests[2]!.receivedAt - requests[1]!.receivedAt).toBeGreaterThanOrEqual(75);
+  });
+
+  it('always failing: failed after the last attempt of the schedule, and no more requests', async () => {
+    const tenant = await h().createTenant();
+    const path = `/down/${tenant}`;
+    const url = routes.on(path, () => ({ status: 503 }));
+    await createEndpoint(h(), tenant, { url, eventTypes: ['*'] });
+    const event = await publishOne(h(), tenant, 'order.created');
+
+    const delivery = await settledDelivery(h(), tenant, event.id);
+    expect(delivery).toMatchObject({ status: 'failed', attemptCount: schedule.length, nextAttemptAt: null, lastOutcome: 'http_5xx' });
+    expect(delivery.attempts.map((a) => a.outcome)).toEqual(schedule.map(() => 'http_5xx'));
+    await sleep(400);
+    expect(routes.requests(path)).toHaveLength(schedule.length);
+  });
+
+  it('410 Gone disables the endpoint and fails the delivery at once, with no more attempts', async () => {
+    const tenant = await h().createTenant();
+    const path = `/gone/${tenant}`;
+    const url = routes.on(path, () => ({ status: 410, body: 'gone for good' }));
+    const ep = await createEndpoint(h(), tenant, { url, eventTypes: ['*'] });
+    const event = await publishOne(h(), tenant, 'order.created');
+
+    const delivery = await settledDelivery(h(), tenant, event.id);
+    expect(delivery).toMatchObject({ status: 'failed', attemptCount: 1, nextAttemptAt: null, lastOutcome: 'http_4xx' });
+    expect(delivery.attempts).toHaveLength(1);
+    expect(delivery.attempts[0]).toMatchObject({ statusCode: 410, responseBody: 'gone for good' });
+    const endpoint = (await h().request({ method: 'GET', url: `/v1/tenants/${tenant}/endpoints/${ep.id}` })).json();
+    expect(endpoint.enabled).toBe(false);
+    expect(endpoint.disabledReason).toMatch(/410/);
+    await sleep(300);
+    expect(routes.requests(path)).toHaveLength(1);
+    // A disabled endpoint gets no deliveries for new events.
+    expect((await publishOne(h(), tenant, 'order.created')).deliveries).toBe(0);
+  });
+
+  it('honours Retry-After (seconds) over the shorter schedule', async () => {
+    const tenant = await h().createTenant();
+    const path = `/busy/${tenant}`;
+    const url = routes.on(path, (_, n) => (n === 0 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
+    await createEndpoint(h(), tenant, { url, eventTypes: ['*'] });
+    const event = await publishOne(h(), tenant, 'order.created');
+
+    const pending = await settledAfterFirstAttempt(event.id, tenant);
+    expect(new Date(pending).getTime() - Date.now()).toBeGreaterThan(500); // not the schedule's 100 ms
+    const delivery = await settledDelivery(h(), tenant, event.id, 5_000);
+    expect(delivery.status).toBe('succeeded');
+    expect(delivery.attempts.map((a) => a.statusCode)).toEqual([429, 200]);
+    expect(delivery.attempts[0]!.responseHeaders!['retry-after']).toBe('1');
+    const [first, second] = routes.requests(path);
+    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(950);
+  });
+
+  it('clamps a Retry-After beyond maxRetryAfterMs (an HTTP date a day away) to that maximum', async () => {
+    const tenant = await h().createTenant();
+    const path = `/later/${tenant}`;
+    const tomorrow = new Date(Date.now() + 86_400_000).toUTCString();
+    const url = routes.on(path, (_, n) => (n === 0 ? { status: 503, headers: { 'retry-after': tomorrow } } : { status: 204 }));
+    await createEndpoint(h(), tenant, { url, eventTypes: ['*'] });
+    const event = await publishOne(h(), tenant, 'order.created');
+    const delivery = await settledDelivery(h(), tenant, event.id, 5_000);
+    expect(delivery.status).toBe('succeeded');
+    const [first, second] = routes.requests(path);
+    const gap = second!.receivedAt - first!.receivedAt;
+    expect(gap).toBeGreaterThanOrEqual(1_400);
+    expect(gap).toBeLessThan(3_000);
+  });
+
+  /** Waits until the first attempt is recorded and returns the delivery's next attempt time. */
+  async function settledAfterFirstAttempt(eventId: string, tenant: string): Promise<string> {
+    for (let i = 0; i < 200; i++) {
+      const [d] = await deliveriesOfEvent(h(), tenant, eventId);
+      if (d && d.attemptCount === 1) {
+        const res = await h().request({ method: 'GET', url: `/v1/tenants/${tenant}/deliveries/${d.id}` });
+        return res.json().nextAttemptAt as string;
+      }
+      await sleep(10);
+    }
+    throw new Error('the first attempt was not recorded');
+  }
+}, { config: { allowHttp: true, allowedCidrs: ['127.0.0.0/8'], retryScheduleMs: schedule, maxRetryAfterMs: 1_500 } });
