@@ -33,3 +33,15 @@ export function requireAuthentication(scope: FastifyInstance, ctx: Context): voi
     request.actor = actor;
   });
 }
+
+/**
+ * The tenant a request acts for on surfaces whose paths carry no tenant (their documents assume
+ * the key identifies the merchant): the key's own tenant. The operator names one with the
+ * `X-Herald-Tenant` header.
+ */
+export function tenantOf(request: FastifyRequest): string {
+  if (request.actor.kind === 'key') return request.actor.tenantId;
+  const tenant = request.headers['x-herald-tenant'];
+  if (typeof tenant === 'string' && tenant.trim()) return tenant.trim();
+  throw new HeraldError('malformed_request', 'the operator token must name the tenant to act for in the X-Herald-Tenant header');
+}
