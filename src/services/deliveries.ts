@@ -4,6 +4,7 @@ import { isUuid } from '../domain/ids.ts';
 import { parseQuery } from '../domain/query.ts';
 import type { Actor } from '../domain/types.ts';
 import * as log from '../store/deliveryLog.ts';
+import { parseTimestamp } from '../store/querySql.ts';
 import { countDeliveries, searchDeliveries, sortExpressions, type DeliverySearch, type KeyValue, type SortField, type SortKey } from '../store/deliverySearch.ts';
 import { actorEnvironment, reachTenant } from './access.ts';
 import type { Context } from './context.ts';
@@ -83,6 +84,13 @@ export async function deliverySearch(ctx: Context, actor: Actor, tenantId: strin
   };
 }
 
+/** Whether a cursor's value can be a value of the sort key (the database would fail on any other). */
+function fitsSortKey(kind: 'time' | 'number' | 'text', value: string | number): boolean {
+  if (kind === 'number') return Number.isInteger(value) && Math.abs(value as number) < 2 ** 31;
+  if (kind === 'time') return value === '-infinity' || parseTimestamp(String(value)) !== undefined;
+  return true;
+}
+
 function sortSignature(sort: SortKey[]): string {
   return sort.map((k) => `${k.field}:${k.direction}`).join(',');
 }
@@ -101,6 +109,9 @@ export async function searchDeliveryPage(
     const [signature, ...key] = decodeCursor(query.cursor, shape);
     if (signature !== sortSignature(search.sort) || !isUuid(String(key[key.length - 1]))) {
       throw malformed('cursor is not valid for this sort: pass the nextCursor of a previous page with the same sortBy');
+    }
+    if (!search.sort.every((k, i) => fitsSortKey(sortExpressions[k.field].kind, key[i]!))) {
+      throw malformed('cursor is not valid: pass the nextCursor of a previous page unchanged');
     }
     after = key;
   }

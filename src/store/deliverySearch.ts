@@ -82,14 +82,26 @@ interface OrderKey {
   direction: 'asc' | 'desc';
   /** How a cursor value is cast back to the column's type. */
   cast: string;
+  /** What the cursor keeps of the key. */
+  select: string;
 }
 
 const casts = { time: '::timestamptz', number: '::int', text: '' };
 
+/**
+ * A time key as text to the microsecond, in UTC whatever the session's settings: a JavaScript
+ * Date keeps only milliseconds, and a cursor cut to the millisecond would repeat or skip rows.
+ */
+const timeText = (sql: string) =>
+  `case when ${sql} = '-infinity' then '-infinity' else to_char(${sql} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') end`;
+
 /** The sort keys plus the id as the final tie-breaker, so the order is total. */
 function keysOf(sort: SortKey[]): OrderKey[] {
-  const keys = sort.map((k) => ({ sql: sortExpressions[k.field].sql, direction: k.direction, cast: casts[sortExpressions[k.field].kind] }));
-  return [...keys, { sql: 'd.id', direction: sort[0]?.direction ?? 'desc', cast: '::uuid' }];
+  const keys = sort.map((k) => {
+    const { sql, kind } = sortExpressions[k.field];
+    return { sql, direction: k.direction, cast: casts[kind], select: kind === 'time' ? timeText(sql) : sql };
+  });
+  return [...keys, { sql: 'd.id', direction: sort[0]?.direction ?? 'desc', cast: '::uuid', select: 'd.id' }];
 }
 
 /**
@@ -126,7 +138,7 @@ export async function searchDeliveries(
   if (page.after) where += ` and ${afterCondition(keys, page.after, params)}`;
   params.push(page.limit + 1, page.offset ?? 0);
   const rows = await q.query<Record<string, unknown>>(
-    `select ${deliveryColumns}, ${keys.map((k, i) => `${k.sql} as sort_key_${i}`).join(', ')}
+    `select ${deliveryColumns}, ${keys.map((k, i) => `${k.select} as sort_key_${i}`).join(', ')}
      from deliveries d join events e on e.id = d.event_id
      where ${where}
      order by ${keys.map((k) => `${k.sql} ${k.direction}`).join(', ')}
@@ -135,11 +147,7 @@ export async function searchDeliveries(
   );
   return rows.map((row) => ({
     delivery: toDelivery(row as never),
-    key: keys.map((_, i) => {
-      const value = row[`sort_key_${i}`];
-      if (value instanceof Date) return Number.isFinite(value.getTime()) ? value.toISOString() : '-infinity';
-      return value === -Infinity ? '-infinity' : (value as KeyValue);
-    }),
+    key: keys.map((_, i) => row[`sort_key_${i}`] as KeyValue),
   }));
 }
 
