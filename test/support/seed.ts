@@ -105,3 +105,30 @@ export async function seedAttempt(db: Queryable, a: SeedAttempt): Promise<string
   );
   return id;
 }
+
+/**
+ * `count` events of one type, `stepMs` apart after `from`, in one statement (generate_series),
+ * each with a delivery to `endpointId` if given. Ids are UUIDv7 of each row's time.
+ */
+export async function seedMany(
+  db: Queryable,
+  o: { tenantId: string; type: string; from: number; count: number; stepMs?: number; endpointId?: string; status?: 'succeeded' | 'failed'; lastError?: string },
+): Promise<void> {
+  const tag = () => Math.floor(Math.random() * 0x1000).toString(16).padStart(3, '0');
+  const id = (tagParam: string) => `(lpad(to_hex(t.ms), 12, '0') || '7' || ${tagParam} || '8' || lpad(to_hex(t.g), 15, '0'))::uuid`;
+  await db.query(
+    `with t as (
+       select g, $2::bigint + g * $4::bigint as ms from generate_series(1, $5::int) g
+     ), new_events as (
+       insert into events (id, tenant_id, type, environment, payload, created_at)
+       select ${id('$9::text')}, $1, $3, 'live', '{"n":' || t.g || '}', to_timestamp(t.ms / 1000.0) from t
+     )
+     insert into deliveries (id, tenant_id, event_id, endpoint_id, status, attempt_count, last_attempt_at, last_outcome,
+       last_status_code, last_error, succeeded_at, created_at)
+     select ${id('$10::text')}, $1, ${id('$9::text')}, $6::uuid, $7, 1, to_timestamp(t.ms / 1000.0),
+       case when $7 = 'succeeded' then 'success' else 'http_5xx' end, case when $7 = 'succeeded' then 200 else 500 end, $8,
+       case when $7 = 'succeeded' then to_timestamp(t.ms / 1000.0) end, to_timestamp(t.ms / 1000.0)
+     from t where $6::uuid is not null`,
+    [o.tenantId, o.from, o.type, o.stepMs ?? 1, o.count, o.endpointId ?? null, o.status ?? 'succeeded', o.lastError ?? null, tag(), tag()],
+  );
+}
