@@ -1,9 +1,11 @@
 import { decodeCursor, encodeCursor, type Page } from '../domain/cursor.ts';
+import { buildEnvelope } from '../domain/envelope.ts';
 import { HeraldError, malformed, notFound } from '../domain/errors.ts';
 import { isUuid } from '../domain/ids.ts';
 import { parseQuery } from '../domain/query.ts';
 import type { Actor } from '../domain/types.ts';
 import * as log from '../store/deliveryLog.ts';
+import { getEventsByIds } from '../store/eventLog.ts';
 import { parseTimestamp } from '../store/querySql.ts';
 import { countDeliveries, searchDeliveries, sortExpressions, type DeliverySearch, type KeyValue, type SortField, type SortKey } from '../store/deliverySearch.ts';
 import { actorEnvironment, reachTenant } from './access.ts';
@@ -137,4 +139,43 @@ export async function searchDeliveryOffset(
     countDeliveries(ctx.db, search),
   ]);
   return { data: rows.slice(0, query.limit).map((r) => r.delivery), totalCount, search };
+}
+
+/**
+ * An attempt with the body its request carried. Bodies are not stored per attempt: the envelope is
+ * rebuilt from the stored event exactly as the dispatcher built it (it depends only on the event,
+ * the endpoint id and the attempt id). Null when no request was prepared (endpoint deleted or
+ * disabled) or the event is gone.
+ */
+export type AttemptWithRequestBody = log.Attempt & { requestBody: string | null };
+
+/** The attempts of deliveries already read through the calls above, oldest first, by delivery id. */
+export async function attemptsOfDeliveries(ctx: Context, deliveries: log.Delivery[]): Promise<Map<string, AttemptWithRequestBody[]>> {
+  const byDelivery = new Map(deliveries.map((d) => [d.id, [] as AttemptWithRequestBody[]]));
+  if (deliveries.length === 0) return byDelivery;
+  const [attempts, events] = await Promise.all([
+    log.listAttempts(ctx.db, deliveries.map((d) => d.id)),
+    getEventsByIds(ctx.db, [...new Set(deliveries.map((d) => d.tenantId))], [...new Set(deliveries.map((d) => d.eventId))]),
+  ]);
+  const eventById = new Map(events.map((e) => [e.id, e]));
+  const deliveryById = new Map(deliveries.map((d) => [d.id, d]));
+  for (const attempt of attempts) {
+    const delivery = deliveryById.get(attempt.deliveryId)!;
+    const event = eventById.get(delivery.eventId);
+    const prepared = Object.keys(attempt.requestHeaders).length > 0;
+    const requestBody = event && prepared
+      ? buildEnvelope({
+          eventId: event.id,
+          type: event.type,
+          createdAt: event.createdAt,
+          tenantId: delivery.tenantId,
+          endpointId: delivery.endpointId,
+          attemptId: attempt.id,
+          accountId: event.accountId,
+          payload: event.payload,
+        })
+      : null;
+    byDelivery.get(delivery.id)!.push({ ...attempt, requestBody });
+  }
+  return byDelivery;
 }

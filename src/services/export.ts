@@ -52,14 +52,26 @@ export function csvField(value: string | number | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export async function* exportDeliveries(ctx: Context, actor: Actor, tenantId: string, query: DeliverySearchQuery, format: ExportFormat): AsyncGenerator<string> {
+export type ExportColumn = (typeof exportColumns)[number];
+
+/** `columnNames` renames columns (CSV header, JSON keys) for surfaces that name fields otherwise. */
+export async function* exportDeliveries(
+  ctx: Context,
+  actor: Actor,
+  tenantId: string,
+  query: DeliverySearchQuery,
+  format: ExportFormat,
+  columnNames: Partial<Record<ExportColumn, string>> = {},
+): AsyncGenerator<string> {
   const search = await deliverySearch(ctx, actor, tenantId, query);
-  if (format === 'csv') yield `${exportColumns.join(',')}\r\n`;
+  const names = exportColumns.map((c) => columnNames[c] ?? c);
+  const renamed = (r: ReturnType<typeof exportRow>) => Object.fromEntries(exportColumns.map((c, i) => [names[i], r[c]]));
+  if (format === 'csv') yield `${names.join(',')}\r\n`;
   if (format === 'json') yield '[';
   let first = true;
   for await (const chunk of scanDeliveries(ctx.db, search)) {
-    const rows = chunk.map(exportRow);
-    if (format === 'csv') yield rows.map((r) => exportColumns.map((c) => csvField(r[c])).join(',')).join('\r\n') + '\r\n';
+    const rows = chunk.map((d) => renamed(exportRow(d)));
+    if (format === 'csv') yield rows.map((r) => names.map((c) => csvField(r[c] ?? null)).join(',')).join('\r\n') + '\r\n';
     else if (format === 'ndjson') yield rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
     else {
       yield (first ? '' : ',') + rows.map((r) => JSON.stringify(r)).join(',');

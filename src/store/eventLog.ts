@@ -71,3 +71,11 @@ export async function listEvents(q: Queryable, f: EventFilter): Promise<StoredEv
   );
   return rows.map(toEvent);
 }
+
+/** The events with these ids, among the events of these tenants (to rebuild what their deliveries sent). */
+export async function getEventsByIds(q: Queryable, tenantIds: string[], ids: string[]): Promise<StoredEvent[]> {
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0) return [];
+  const rows = await q.query<EventRow>('select * from events where tenant_id = any($1::text[]) and id = any($2::uuid[])', [tenantIds, valid]);
+  return rows.map(toEvent);
+}
