@@ -10,6 +10,7 @@ import { healthRoutes } from './health.ts';
 import { registerJsonParser } from './jsonBody.ts';
 import { nativeApi } from './native/index.ts';
 import { problemErrorHandler, sendProblem } from './native/problem.ts';
+import { flexEngageApi } from './seed002/index.ts';
 import { fluteV2Api } from './seed000/index.ts';
 import { compileValidator } from './validation.ts';
 
@@ -55,6 +56,7 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { ctx });
   await app.register(nativeApi, { ctx, prefix: '/v1' });
+  await app.register(flexEngageApi, { ctx });
   await app.register(fluteV2Api, { ctx, prefix: '/v2/webhooks' });
   return app;
 }

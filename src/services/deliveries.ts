@@ -28,6 +28,8 @@ export interface DeliverySearchQuery {
   accountId?: string;
   relatedEntityId?: string;
   relatedEntityType?: string;
+  /** Leave out redeliveries (clones): one delivery per event and endpoint. */
+  originalsOnly?: boolean;
   since?: string;
   until?: string;
   /** The query language, e.g. `eventType=="payment.sent";attemptCount=gt=1`. */
@@ -79,6 +81,7 @@ export async function deliverySearch(ctx: Context, actor: Actor, tenantId: strin
     accountId: query.accountId,
     relatedEntityId: query.relatedEntityId,
     relatedEntityType: query.relatedEntityType,
+    originalsOnly: query.originalsOnly,
     since: parseTime(query.since, 'since'),
     until: parseTime(query.until, 'until'),
     query: query.q === undefined || query.q.trim() === '' ? undefined : parseQuery(query.q),
@@ -97,16 +100,24 @@ function sortSignature(sort: SortKey[]): string {
   return sort.map((k) => `${k.field}:${k.direction}`).join(',');
 }
 
-/** Cursor-paged search (the native API). */
+/**
+ * Cursor-paged search (the native API). `startAfter`, a delivery id, starts the page right after
+ * that delivery instead of after a cursor, for surfaces whose documents page by an item's id.
+ */
 export async function searchDeliveryPage(
   ctx: Context,
   actor: Actor,
   tenantId: string,
-  query: DeliverySearchQuery & { limit: number; cursor?: string },
+  query: DeliverySearchQuery & { limit: number; cursor?: string; startAfter?: string },
 ): Promise<Page<log.Delivery>> {
   const search = await deliverySearch(ctx, actor, tenantId, query);
   let after: KeyValue[] | undefined;
-  if (query.cursor) {
+  if (query.startAfter !== undefined) {
+    const scope = { tenantId, environment: search.environment, sort: search.sort, deliveryId: query.startAfter };
+    const [start] = isUuid(query.startAfter) ? await searchDeliveries(ctx.db, scope, { limit: 1 }) : [];
+    if (!start) throw notFound('delivery', query.startAfter);
+    after = start.key;
+  } else if (query.cursor) {
     const shape = ['string', ...search.sort.map((k) => (sortExpressions[k.field].kind === 'number' ? 'number' : 'string')), 'string'] as const;
     const [signature, ...key] = decodeCursor(query.cursor, shape);
     if (signature !== sortSignature(search.sort) || !isUuid(String(key[key.length - 1]))) {

@@ -45,6 +45,10 @@ export interface DeliverySearch {
   accountId?: string | undefined;
   relatedEntityId?: string | undefined;
   relatedEntityType?: string | undefined;
+  /** One delivery (to read its sort key). */
+  deliveryId?: string | undefined;
+  /** Leave out redeliveries (clones), so each event appears once per endpoint. */
+  originalsOnly?: boolean | undefined;
   /** Created at or after. */
   since?: Date | undefined;
   /** Created before. */
@@ -71,6 +75,8 @@ function whereOf(s: DeliverySearch, params: unknown[]): string {
   if (s.accountId) add((n) => `e.account_id = ${n}`, s.accountId);
   if (s.relatedEntityId) add((n) => `e.related_entity_id = ${n}`, s.relatedEntityId);
   if (s.relatedEntityType) add((n) => `e.related_entity_type = ${n}`, s.relatedEntityType);
+  if (s.deliveryId) add((n) => `d.id = ${n}::uuid`, s.deliveryId);
+  if (s.originalsOnly) conditions.push('d.cloned_from is null');
   if (s.since) add((n) => `d.created_at >= ${n}::timestamptz`, s.since.toISOString());
   if (s.until) add((n) => `d.created_at < ${n}::timestamptz`, s.until.toISOString());
   if (s.query) conditions.push(compileQuery(s.query, deliveryQueryFields, params));

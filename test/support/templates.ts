@@ -11,7 +11,8 @@ export const migrationsHash = createHash('sha256')
   .digest('hex')
   .slice(0, 12);
 
-export const postgresTemplateName = `herald_template_${migrationsHash}`;
+/** Named differently from the templates of earlier harness versions, which were built in place. */
+export const postgresTemplateName = `herald_tpl_${migrationsHash}`;
 
 export function databaseUrl(base: string, database: string): string {
   const url = new URL(base);
