@@ -12,6 +12,8 @@ import { nativeApi } from './native/index.ts';
 import { problemErrorHandler, sendProblem } from './native/problem.ts';
 import { flexEngageApi } from './seed002/index.ts';
 import { fluteV2Api } from './seed000/index.ts';
+import { seed001Api } from './seed001/index.ts';
+import { seed004Api } from './seed004/index.ts';
 import { compileValidator } from './validation.ts';
 
 export async function buildApp(ctx: Context): Promise<FastifyInstance> {
@@ -58,5 +60,7 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
   await app.register(nativeApi, { ctx, prefix: '/v1' });
   await app.register(flexEngageApi, { ctx });
   await app.register(fluteV2Api, { ctx, prefix: '/v2/webhooks' });
+  await app.register(seed001Api, { ctx });
+  await app.register(seed004Api, { ctx });
   return app;
 }

@@ -2,7 +2,7 @@ import { decodeCursor, encodeCursor, type Page } from '../domain/cursor.ts';
 import { buildEnvelope } from '../domain/envelope.ts';
 import { HeraldError, malformed, notFound } from '../domain/errors.ts';
 import { isUuid } from '../domain/ids.ts';
-import { parseQuery } from '../domain/query.ts';
+import { parseQuery, type QueryNode } from '../domain/query.ts';
 import type { Actor } from '../domain/types.ts';
 import * as log from '../store/deliveryLog.ts';
 import { getEventsByIds } from '../store/eventLog.ts';
@@ -32,8 +32,8 @@ export interface DeliverySearchQuery {
   originalsOnly?: boolean;
   since?: string;
   until?: string;
-  /** The query language, e.g. `eventType=="payment.sent";attemptCount=gt=1`. */
-  q?: string;
+  /** The query language, e.g. `eventType=="payment.sent";attemptCount=gt=1`, or a query a surface already parsed. */
+  q?: string | QueryNode;
   /** `field:asc|desc`, repeatable; default `createdOn:desc`. */
   sortBy?: string | string[];
 }
@@ -84,7 +84,7 @@ export async function deliverySearch(ctx: Context, actor: Actor, tenantId: strin
     originalsOnly: query.originalsOnly,
     since: parseTime(query.since, 'since'),
     until: parseTime(query.until, 'until'),
-    query: query.q === undefined || query.q.trim() === '' ? undefined : parseQuery(query.q),
+    query: typeof query.q === 'object' ? query.q : query.q === undefined || query.q.trim() === '' ? undefined : parseQuery(query.q),
     sort: parseSortBy(query.sortBy),
   };
 }

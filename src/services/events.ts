@@ -47,3 +47,11 @@ export async function listEvents(
   });
   return toPage(rows, query.limit, (e) => [e.id]);
 }
+
+/** The events with these ids that the actor may see, by id (for surfaces that show a delivery's data). */
+export async function getEventsById(ctx: Context, actor: Actor, tenantId: string, ids: string[]): Promise<Map<string, store.StoredEvent>> {
+  await reachTenant(ctx, actor, tenantId, 'webhooks:read');
+  const environment = actorEnvironment(actor);
+  const events = await store.getEventsByIds(ctx.db, [tenantId], [...new Set(ids)]);
+  return new Map(events.filter((e) => !environment || e.environment === environment).map((e) => [e.id, e]));
+}

@@ -33,11 +33,14 @@ export interface PublishedEvent {
 
 export const maxBatchSize = 1000;
 
+/** Whether an endpoint's account filter (null: none) lets through events of `accountId` (null: no account). */
+export function coversAccount(accountIds: string[] | null, accountId: string | null): boolean {
+  return accountIds === null || (accountId !== null && accountIds.includes(accountId));
+}
+
 /** The endpoints that must receive an event: subscribed to its type, and to its account if they filter. */
 export function matchingTargets(targets: FanOutTarget[], type: string, accountId: string | null): FanOutTarget[] {
-  return targets.filter(
-    (t) => subscriptionsCover(t.eventTypes, type) && (t.accountIds === null || (accountId !== null && t.accountIds.includes(accountId))),
-  );
+  return targets.filter((t) => subscriptionsCover(t.eventTypes, type) && coversAccount(t.accountIds, accountId));
 }
 
 async function validateInput(ctx: Context, input: PublishInput, errors: FieldErrors, path: string): Promise<void> {
