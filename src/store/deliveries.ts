@@ -57,6 +57,10 @@ export interface ClaimOptions {
  * Claims up to `limit` due deliveries, taking at most `endpointCap - inFlight` per endpoint, so a
  * slow endpoint with a deep backlog cannot fill the batch and starve the others. Endpoints already
  * at their cap are skipped outright.
+ *
+ * The chosen ids are handed to the locking step as an array, not joined: with a join, stale
+ * statistics (a queue table is often analysed while nearly empty) let the planner loop over every
+ * due row and recompute the window for each one — a claim then costs due rows × scanned rows.
  */
 export async function claimDueDeliveries(q: Queryable, o: ClaimOptions): Promise<ClaimedDelivery[]> {
   const busy = [...o.inFlight].filter(([, n]) => n > 0);
@@ -71,8 +75,8 @@ export async function claimDueDeliveries(q: Queryable, o: ClaimOptions): Promise
              order by next_attempt_at limit $4) c
        left join busy b on b.endpoint_id = c.endpoint_id
      ), due as (
-       select d.id, d.event_id, d.endpoint_id from deliveries d join candidates c on c.id = d.id
-       where c.slot <= $5 and d.status = 'pending' and d.next_attempt_at <= now()
+       select d.id, d.event_id, d.endpoint_id from deliveries d
+       where d.id = any(array(select id from candidates where slot <= $5)) and d.status = 'pending' and d.next_attempt_at <= now()
        order by d.next_attempt_at limit $6
        for update of d skip locked
      )
