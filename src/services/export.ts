@@ -66,10 +66,15 @@ export async function* exportDeliveries(
   const search = await deliverySearch(ctx, actor, tenantId, query);
   const names = exportColumns.map((c) => columnNames[c] ?? c);
   const renamed = (r: ReturnType<typeof exportRow>) => Object.fromEntries(exportColumns.map((c, i) => [names[i], r[c]]));
+  // The first rows are read before the first text is given out: what only the query finds wrong (a
+  // field of q unknown, a value of the wrong type) must fail the request, not cut the stream short.
+  const scan = scanDeliveries(ctx.db, search);
+  const head = await scan.next();
   if (format === 'csv') yield `${names.join(',')}\r\n`;
   if (format === 'json') yield '[';
   let first = true;
-  for await (const chunk of scanDeliveries(ctx.db, search)) {
+  for (let next = head; !next.done; next = await scan.next()) {
+    const chunk = next.value;
     const rows = chunk.map((d) => renamed(exportRow(d)));
     if (format === 'csv') yield rows.map((r) => names.map((c) => csvField(r[c] ?? null)).join(',')).join('\r\n') + '\r\n';
     else if (format === 'ndjson') yield rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
