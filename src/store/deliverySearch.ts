@@ -112,7 +112,9 @@ function keysOf(sort: SortKey[]): OrderKey[] {
 
 /**
  * Keyset condition "after the row whose keys are `after`" for any mix of directions:
- * (k1 > v1) or (k1 = v1 and k2 > v2) or … with < for descending keys.
+ * (k1 > v1) or (k1 = v1 and k2 > v2) or … with < for descending keys — and before it k1 >= v1,
+ * which the terms imply but which, alone, lets an index on k1 start at the cursor instead of
+ * reading every row before it.
  */
 function afterCondition(keys: OrderKey[], after: KeyValue[], params: unknown[]): string {
   const refs = after.map((value, i) => {
@@ -124,7 +126,8 @@ function afterCondition(keys: OrderKey[], after: KeyValue[], params: unknown[]):
     const beyond = `${key.sql} ${key.direction === 'asc' ? '>' : '<'} ${refs[i]}`;
     return `(${[...equal, beyond].join(' and ')})`;
   });
-  return `(${terms.join(' or ')})`;
+  const first = `${keys[0]!.sql} ${keys[0]!.direction === 'asc' ? '>=' : '<='} ${refs[0]}`;
+  return `(${first} and (${terms.join(' or ')}))`;
 }
 
 export interface DeliveryRowWithKey {
