@@ -121,6 +121,36 @@ postgresOnly('crash: a worker process killed mid-delivery [postgres]', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited()).toBe(0);
   }, 120_000);
+
+  it('an idle worker process wakes on NOTIFY when another process publishes, without waiting for its poll', async () => {
+    const operator = { authorization: `Bearer ${adminToken}` };
+    await app.inject({ method: 'PUT', url: '/v1/event-types/order.created', payload: {}, headers: operator });
+    const tenant = (await app.inject({ method: 'POST', url: '/v1/tenants', payload: { id: 'notify', name: 'notify' }, headers: operator })).json().id as string;
+    await app.inject({ method: 'POST', url: `/v1/tenants/${tenant}/endpoints`, payload: { url: `${receiver.url}/notify`, eventTypes: ['*'] }, headers: operator });
+    const worker = startHeraldProcess({
+      ...settings,
+      HERALD_POLL_INTERVAL: '60s',
+      HERALD_ROLES: 'worker',
+      HERALD_DATABASE_URL: testDb.url!,
+      HERALD_ENCRYPTION_KEY: key.toString('base64'),
+      HERALD_DATA_DIR: dataDir,
+      HERALD_LOG_LEVEL: 'warn',
+    });
+    const publishAndWait = async (timeoutMs: number) => {
+      const res = await app.inject({ method: 'POST', url: `/v1/tenants/${tenant}/events`, payload: { type: 'order.created', data: {} }, headers: operator });
+      expect(res.statusCode).toBe(202);
+      const published = Date.now();
+      await waitFor('the event to arrive', async () => (receiver.requests.some((r) => r.headers['webhook-id'] === res.json().id) ? true : undefined), timeoutMs, 10);
+      return Date.now() - published;
+    };
+    // The first event shows the worker is up (its first claim or a notification brings it).
+    await publishAndWait(60_000);
+    // Then it has found nothing more due and sleeps for its 60 s poll: only the NOTIFY can wake it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await publishAndWait(5_000)).toBeLessThan(3_000);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited()).toBe(0);
+  }, 90_000);
 });
 
 describe('crash: a herald process killed mid-delivery [pglite]', () => {

@@ -14,7 +14,9 @@ export interface HeraldProcess {
   child: ChildProcess;
   /** Everything written to stdout and stderr so far (JSON log lines at HERALD_LOG_LEVEL). */
   output(): string;
-  /** Resolves with the API's URL once the process logs "api listening" (needs HERALD_LOG_LEVEL=info). */
+  /** Resolves with the first JSON log line whose msg is `message` (info lines need HERALD_LOG_LEVEL=info). */
+  logged(message: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Resolves with the API's URL once the process logs "api listening". */
   listening(timeoutMs?: number): Promise<string>;
   /** Resolves with the exit code (or the signal's name); rejects after `timeoutMs`. */
   exited(timeoutMs?: number): Promise<number | string>;
@@ -52,20 +54,23 @@ export function startHeraldProcess(env: Record<string, string>): HeraldProcess {
   return {
     child,
     output: () => output,
-    listening(timeoutMs = 30_000) {
-      const found = new Promise<string>((resolve, reject) => {
+    logged(message, timeoutMs = 30_000) {
+      const needle = `"msg":${JSON.stringify(message)}`;
+      const found = new Promise<Record<string, unknown>>((resolve, reject) => {
         const check = () => {
-          for (const line of output.split('\n')) {
-            if (!line.includes('"api listening"')) continue;
-            listeners.delete(check);
-            return resolve((JSON.parse(line) as { url: string }).url);
-          }
+          const line = output.split('\n').slice(0, -1).find((l) => l.includes(needle)); // whole lines only
+          if (!line) return;
+          listeners.delete(check);
+          resolve(JSON.parse(line) as Record<string, unknown>);
         };
         listeners.add(check);
         check();
-        void exit.then((code) => reject(new Error(`herald process exited (${code}) before listening. Output:\n${output}`)));
+        void exit.then((code) => reject(new Error(`herald process exited (${code}) before logging ${message}. Output:\n${output}`)));
       });
-      return within(found, timeoutMs, '"api listening"');
+      return within(found, timeoutMs, JSON.stringify(message));
+    },
+    async listening(timeoutMs = 30_000) {
+      return (await this.logged('api listening', timeoutMs)).url as string;
     },
     exited(timeoutMs = 10_000) {
       return within(exit, timeoutMs, 'exit');
