@@ -99,8 +99,9 @@ export async function listEndpoints(q: Queryable, scope: EndpointScope, beforeId
 }
 
 /**
- * Saves every caller-set field. Enabling an endpoint clears why it was disabled; disabling by
- * hand records `disabledReason`.
+ * Saves every caller-set field. Enabling an endpoint clears why it was disabled and its count of
+ * failed deliveries in a row, so the auto-disable sweep does not take it down again for failures
+ * from before; disabling by hand records `disabledReason`.
  */
 export async function updateEndpoint(
   q: Queryable,
@@ -115,6 +116,7 @@ export async function updateEndpoint(
          environment = $8, headers = $10, metadata = $11, updated_at = now(),
          disabled_reason = case when $9 then null when enabled then $12 else disabled_reason end,
          disabled_at = case when $9 then null when enabled then now() else disabled_at end,
+         consecutive_failures = case when $9 and not enabled then 0 else consecutive_failures end,
          enabled = $9
        where tenant_id = $1 and id = $2 and ($13::text is null or environment = $13)
        returning ${columns}`,
