@@ -106,12 +106,15 @@ describe('API: rate limiting (HERALD_RATE_LIMIT=5)', () => {
     Promise.all(Array.from({ length: size }, () => h.request({ method: 'GET', url: `/v1/tenants/${tenant}`, as: key })));
 
   it('answers 429 with Retry-After and RateLimit-* headers once a key exceeds its limit, per key', async () => {
-    const responses = await burst(keys[0]!, 12);
+    const started = Date.now();
+    const responses = await burst(keys[0]!, 30);
+    const windows = Math.ceil((Date.now() - started) / 1000) + 1; // the burst may straddle windows on a slow machine
     const ok = responses.filter((r) => r.statusCode === 200);
     const limited = responses.filter((r) => r.statusCode === 429);
     expect(ok.length).toBeGreaterThanOrEqual(1);
-    expect(ok.length).toBeLessThanOrEqual(10); // at most two windows' worth, should the burst straddle a second
+    expect(ok.length).toBeLessThanOrEqual(5 * windows);
     expect(limited.length).toBe(responses.length - ok.length);
+    expect(limited.length).toBeGreaterThan(0);
     expect(ok[0]!.headers['ratelimit-limit']).toBe('5');
     expect(ok[0]!.headers).toHaveProperty('ratelimit-remaining');
     const refused = limited[0]!;
@@ -126,7 +129,7 @@ describe('API: rate limiting (HERALD_RATE_LIMIT=5)', () => {
   });
 
   it('lets a limited key through again after the window', async () => {
-    expect((await burst(keys[2]!, 12)).some((r) => r.statusCode === 429)).toBe(true);
+    expect((await burst(keys[2]!, 30)).some((r) => r.statusCode === 429)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     expect((await h.request({ method: 'GET', url: `/v1/tenants/${tenant}`, as: keys[2]! })).statusCode).toBe(200);
   });

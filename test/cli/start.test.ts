@@ -51,7 +51,7 @@ function herald(args: string[], env: Record<string, string>): Run {
 
 /** Waits for the pino line "api listening" and answers its url. */
 async function listeningUrl(run: Run): Promise<string> {
-  const deadline = Date.now() + 45_000;
+  const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     for (const line of run.stdout().split('\n')) {
       if (!line.startsWith('{')) continue;
@@ -101,7 +101,7 @@ describe.concurrent('herald CLI', () => {
     expect(await stop(second)).toBe(0);
   });
 
-  it('start exits non-zero naming HERALD_PORT when it is not a port', async () => {
+  it('start exits non-zero naming HERALD_PORT when it is not a port', { timeout: 60_000 }, async () => {
     const run = herald(['start'], { HERALD_DATA_DIR: dataDir(), HERALD_PORT: 'abc' });
     expect(await run.exited).not.toBe(0);
     expect(run.stderr()).toMatch(/HERALD_PORT/);
@@ -109,13 +109,13 @@ describe.concurrent('herald CLI', () => {
     expect(run.stdout()).not.toMatch(/api listening/);
   });
 
-  it('--help lists the start, migrate and config commands', async () => {
+  it('--help lists the start, migrate and config commands', { timeout: 60_000 }, async () => {
     const run = herald(['--help'], {});
     expect(await run.exited).toBe(0);
     for (const command of ['start', 'migrate', 'config']) expect(run.stdout()).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
   });
 
-  it('config lists every setting with its value, masking secrets', async () => {
+  it('config lists every setting with its value, masking secrets', { timeout: 60_000 }, async () => {
     const run = herald(['config'], { HERALD_PORT: '9999', HERALD_ADMIN_TOKEN: 'a-very-secret-operator-token' });
     expect(await run.exited).toBe(0);
     expect(run.stdout()).toMatch(/^HERALD_PORT=9999$/m);
