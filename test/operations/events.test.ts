@@ -6,7 +6,7 @@ import { startWorker } from '../../src/herald.ts';
 import { expectProblem, walkPages } from '../support/api.ts';
 import { createEndpoint, defineEventType, deliveriesOfEvent, publish, routeByPath, settledDelivery } from '../support/delivery.ts';
 import { describeEachHerald } from '../support/herald.ts';
-import { createReceiver, type Receiver } from '../support/receiver.ts';
+import { createReceiver, type Behaviour, type Receiver } from '../support/receiver.ts';
 import { hoursAgo, seedEvent } from '../support/seed.ts';
 
 // Duplicate keys, a big integer and a number beyond double range: any re-serialising would change them.
@@ -31,7 +31,7 @@ describeEachHerald('delivery and event log', (h) => {
   it('GET a delivery: every attempt with the request sent and the response received', async () => {
     const tenant = await h().createTenant();
     const path = `/log/${tenant}`;
-    const url = routes.on(path, (_, n) =>
+    const url = routes.on(path, (_, n): Behaviour =>
       n === 0 ? { status: 500, body: 'nope', headers: { 'x-reason': 'busy' } } : { status: 200, body: '{"ok":true}', headers: { 'content-type': 'application/json' } },
     );
     const ep = await createEndpoint(h(), tenant, { url, eventTypes: ['invoice'], headers: { 'x-custom': 'hello' } });
