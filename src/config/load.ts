@@ -29,7 +29,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
   for (const key of Object.keys(env)) {
-    if (key.startsWith('HERALD_') && !key.startsWith('HERALD_TEST_') && !Object.values(settings).some((s) => s.env === key)) {
+    if (key.startsWith('HERALD_') && !/^HERALD_(TEST|BENCH)_/.test(key) && !Object.values(settings).some((s) => s.env === key)) {
       problems.push(`${key} is not a Herald setting (see \`herald config\` for the list)`);
     }
   }

@@ -60,12 +60,14 @@ export class DeliveryWorker {
   private async loop(): Promise<void> {
     let failures = 0;
     while (this.running) {
+      // Reset before anything awaits: a wake-up that arrives later must not be lost, and one that
+      // arrived earlier must not keep a full worker spinning without ever yielding.
+      this.woken = false;
       const free = this.options.concurrency - this.active.size;
       let claimed: ClaimedDelivery[] = [];
       let asked = 0;
       if (free > 0) {
         asked = Math.min(free, this.options.claimBatchSize);
-        this.woken = false;
         try {
           claimed = await claimDueDeliveries(this.db, {
             limit: asked,
