@@ -1,0 +1,82 @@
+// Talking to Herald's API during a benchmark: setting up a tenant with endpoints, publishing under
+// closed- or open-loop load, and waiting until the deliveries are recorded as succeeded.
+import { Agent, request } from 'undici';
+import { sampleBody } from './raw.ts';
+
+export const adminToken = 'bench-operator-token-0000000000';
+export const eventType = 'bench.event';
+
+export class HeraldClient {
+  private readonly agent = new Agent({ connections: 256, keepAliveTimeout: 60_000 });
+
+  constructor(private readonly base: string) {}
+
+  async call<T = unknown>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<{ status: number; json: T }> {
+    const response = await request(this.base + path, {
+      method,
+      dispatcher: this.agent,
+      headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.body.text();
+    return { status: response.statusCode, json: (text ? JSON.parse(text) : null) as T };
+  }
+
+  /** A tenant with `fanOut` endpoints (all subscribed to the bench type) on the receiver. */
+  async setup(tenantId: string, receiverUrl: string, fanOut: number): Promise<string[]> {
+    await this.call('PUT', `/v1/event-types/${eventType}`, { description: 'benchmark event' });
+    await this.call('POST', '/v1/tenants', { id: tenantId, name: tenantId });
+    const ids: string[] = [];
+    for (let i = 0; i < fanOut; i++) {
+      const { status, json } = await this.call<{ id: string }>('POST', `/v1/tenants/${tenantId}/endpoints`, { url: `${receiverUrl}/hook/${i}`, eventTypes: [eventType] });
+      if (status !== 201) throw new Error(`creating an endpoint failed: ${status} ${JSON.stringify(json)}`);
+      ids.push(json.id);
+    }
+    return ids;
+  }
+
+  /** Publishes `count` events with `concurrency` requests in flight; returns each event's accept time. */
+  async publishClosedLoop(tenantId: string, count: number, concurrency: number, onAccepted?: (id: string, at: number) => void): Promise<void> {
+    const body = `{"type":"${eventType}","data":${sampleBody()}}`;
+    let next = 0;
+    const loop = async () => {
+      while (next < count) {
+        next++;
+        await this.publishOne(tenantId, body, onAccepted);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, loop));
+  }
+
+  /** Publishes at a fixed rate regardless of how fast answers come (open loop), for `seconds`. */
+  async publishOpenLoop(tenantId: string, perSecond: number, seconds: number, onAccepted: (id: string, at: number) => void): Promise<number> {
+    const body = `{"type":"${eventType}","data":${sampleBody()}}`;
+    const total = Math.round(perSecond * seconds);
+    const started = performance.now();
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < total; i++) {
+      const due = started + (i * 1000) / perSecond;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      inFlight.push(this.publishOne(tenantId, body, onAccepted));
+    }
+    await Promise.all(inFlight);
+    return total;
+  }
+
+  private async publishOne(tenantId: string, body: string, onAccepted?: (id: string, at: number) => void): Promise<void> {
+    const { status, json } = await this.call<{ id: string }>('POST', `/v1/tenants/${tenantId}/events`, body);
+    if (status !== 202) throw new Error(`publish failed: ${status} ${JSON.stringify(json)}`);
+    onAccepted?.(json.id, performance.timeOrigin + performance.now());
+  }
+
+  /** Whether any delivery of the tenant is still pending (one cheap search through the API). */
+  async anyPending(tenantId: string): Promise<boolean> {
+    const { json } = await this.call<{ data: unknown[] }>('GET', `/v1/tenants/${tenantId}/deliveries?status=pending&limit=1`);
+    return json.data.length > 0;
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
