@@ -9,6 +9,7 @@ import { createSender } from './delivery/httpSender.ts';
 import { DeliveryWorker, type WorkerOptions } from './delivery/worker.ts';
 import { Background } from './jobs/background.ts';
 import { dispatchDeps } from './services/dispatchDeps.ts';
+import { operationalHooks } from './services/operationalEvents.ts';
 import { NetworkPolicy } from './domain/networkPolicy.ts';
 import { createLogger } from './logger.ts';
 import { ensureAdminToken } from './services/auth.ts';
@@ -92,8 +93,9 @@ export function startWorker(ctx: Context, options: Partial<WorkerOptions> = {}):
     leaseMs: c.leaseMs,
     pollIntervalMs: c.pollIntervalMs,
     ...options,
-  }, ctx.log.child({ role: 'worker' }));
+  }, ctx.log.child({ role: 'worker' }), operationalHooks(ctx));
   worker.start();
+  ctx.log.info('worker started');
   return worker;
 }
 

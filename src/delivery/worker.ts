@@ -15,6 +15,14 @@ export interface WorkerOptions {
   pollIntervalMs: number;
 }
 
+/** What the worker tells the rest of Herald about (operational events). Called without waiting. */
+export interface WorkerHooks {
+  /** A delivery failed its last attempt. */
+  onExhausted?(delivery: ClaimedDelivery, completion: Completion): void;
+  /** The worker disabled an endpoint (it answered 410 Gone). */
+  onEndpointDisabled?(endpointId: string, reason: string): void;
+}
+
 /** Results are written when this many are waiting, or after flushDelayMs, whichever comes first. */
 const flushSize = 200;
 const flushDelayMs = 5;
@@ -38,6 +46,7 @@ export class DeliveryWorker {
     private readonly deps: DispatchDeps,
     private readonly options: WorkerOptions,
     private readonly log: Logger,
+    private readonly hooks: WorkerHooks = {},
   ) {}
 
   start(): void {
@@ -122,11 +131,17 @@ export class DeliveryWorker {
           return;
         }
         if (result.disableReason) {
-          await disableEndpoint(this.db, endpointId, result.disableReason).catch((error) =>
-            this.log.error({ err: error, endpointId }, 'could not disable endpoint'),
-          );
+          const disabled = await disableEndpoint(this.db, endpointId, result.disableReason).catch((error) => {
+            this.log.error({ err: error, endpointId }, 'could not disable endpoint');
+            return false;
+          });
+          if (disabled) this.hooks.onEndpointDisabled?.(endpointId, result.disableReason);
         }
         this.complete(result.completion);
+        const { status, attempt } = result.completion;
+        if (status === 'failed' && attempt.outcome !== 'endpoint_deleted' && attempt.outcome !== 'endpoint_disabled') {
+          this.hooks.onExhausted?.(delivery, result.completion);
+        }
       } catch (error) {
         // Not a receiver failure (those are results): a bug or a database error. The lease
         // makes the delivery due again later.

@@ -3,11 +3,12 @@
 // Jobs are found by polling (HERALD_POLL_INTERVAL): a replay may start a second late, and the hot
 // path's wake-ups do not cost a jobs query each.
 import type { Context } from '../services/context.ts';
-import { autoDisableEndpoints, purgeExpired } from '../services/maintenance.ts';
+import { autoDisableEndpoints, purgeExpired, refreshStatistics } from '../services/maintenance.ts';
 import { replayKind, runReplayChunk, type ChunkResult } from '../services/replay.ts';
 import { claimJob, finishJob, type Job } from '../store/jobs.ts';
 
 const jobLeaseMs = 30_000;
+const statisticsEveryMs = 10 * 60_000;
 
 const handlers: Record<string, (ctx: Context, job: Job, leaseMs: number) => Promise<ChunkResult>> = {
   [replayKind]: runReplayChunk,
@@ -75,10 +76,15 @@ export class Background {
   }
 
   private async maintenanceLoop(): Promise<void> {
+    let statisticsAt = 0;
     while (this.running) {
       try {
         await autoDisableEndpoints(this.ctx);
         await purgeExpired(this.ctx);
+        if (Date.now() - statisticsAt > statisticsEveryMs) {
+          await refreshStatistics(this.ctx);
+          statisticsAt = Date.now();
+        }
       } catch (error) {
         this.ctx.log.error({ err: error }, 'maintenance failed; retrying at the next interval');
       }

@@ -152,5 +152,29 @@ describeEachHerald('auto-disable', (h) => {
     expect(gone.disabledAt).not.toBeNull();
     expect((await publishOne(h(), tenant, 'meter.read')).deliveries).toBe(0);
     expect(routes.requests(path)).toHaveLength(1);
+
+    const [notice] = await waitFor('the endpoint.disabled event', async () => (operatorEvents(endpoint.id).length > 0 ? operatorEvents(endpoint.id) : undefined));
+    expect(new Webhook(operations.secret).verify(notice!.body, notice!.headers as Record<string, string>)).toMatchObject({
+      type: 'endpoint.disabled',
+      data: { endpointId: endpoint.id, tenantId: tenant, reason: 'the endpoint answered 410 Gone' },
+    });
+  });
+
+  it('tells the operator when a delivery fails its last attempt (delivery.exhausted)', async () => {
+    const exhausted = await createEndpoint(h(), '_herald', { url: routes.on('/operator-exhausted', () => ({ status: 200 })), eventTypes: ['delivery.exhausted'] });
+    const status = { code: 503 };
+    const { tenant, endpoint } = await endpointOf(status);
+    const event = await publishOne(h(), tenant, 'meter.read');
+    const delivery = await settledDelivery(h(), tenant, event.id);
+    expect(delivery.status).toBe('failed');
+    const [notice] = await waitFor('the delivery.exhausted event', async () => {
+      const found = routes.requests('/operator-exhausted').filter((r) => (JSON.parse(r.body) as { data: { deliveryId: string } }).data.deliveryId === delivery.id);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(new Webhook(exhausted.secret).verify(notice!.body, notice!.headers as Record<string, string>)).toMatchObject({
+      type: 'delivery.exhausted',
+      brandId: '_herald',
+      data: { deliveryId: delivery.id, tenantId: tenant, endpointId: endpoint.id, eventId: event.id, eventType: 'meter.read', attempts: 1, lastOutcome: 'http_5xx', lastStatusCode: 503 },
+    });
   });
 }, { config: { allowHttp: true, allowedCidrs: ['127.0.0.0/8'], retryScheduleMs: [0], autoDisableFailures: 3, autoDisableAfterMs: 60_000 } });
