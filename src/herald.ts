@@ -11,6 +11,8 @@ import { Background } from './jobs/background.ts';
 import { dispatchDeps } from './services/dispatchDeps.ts';
 import { operationalHooks } from './services/operationalEvents.ts';
 import { NetworkPolicy } from './domain/networkPolicy.ts';
+import { TtlCache } from './domain/ttlCache.ts';
+import type { Actor, Tenant } from './domain/types.ts';
 import { createLogger } from './logger.ts';
 import { ensureAdminToken } from './services/auth.ts';
 import type { Context } from './services/context.ts';
@@ -18,6 +20,7 @@ import { loadOrCreateKey, verifiedSecretBox } from './services/encryptionKey.ts'
 import type { Db } from './store/db.ts';
 import { createDeliverySignal } from './store/deliverySignal.ts';
 import { EventTypeCatalog } from './services/catalog.ts';
+import { GroupCommit } from './services/groupCommit.ts';
 import { migrate } from './store/migrate.ts';
 import { openDb } from './store/openDb.ts';
 
@@ -37,7 +40,8 @@ export async function openContext(config: Config, log: Logger = createLogger(con
       caFile: config.caFile,
       userAgent: config.userAgent,
     });
-    return { db, config, box, network, log, signal, catalog: new EventTypeCatalog(db), sender };
+    const caches = { actors: new TtlCache<Actor>(5_000), tenants: new TtlCache<Tenant>(5_000) };
+    return { db, config, box, network, log, signal, catalog: new EventTypeCatalog(db), sender, caches, publisher: new GroupCommit(db) };
   } catch (error) {
     await db.close().catch(() => {});
     throw error;

@@ -1,7 +1,8 @@
 // The `herald` command.
 import { Command } from 'commander';
 import { ConfigError, describeConfig, loadConfig } from '../config/load.ts';
-import { openContext, startHerald } from '../herald.ts';
+import { openContext } from '../herald.ts';
+import { start } from './start.ts';
 import { resetAdminToken } from '../services/auth.ts';
 import { migrate } from '../store/migrate.ts';
 import { openDb } from '../store/openDb.ts';
@@ -26,16 +27,7 @@ export async function main(argv: string[]): Promise<void> {
   program
     .command('start')
     .description('run the API and/or the delivery worker (HERALD_ROLES), migrating the database first')
-    .action(async () => {
-      const herald = await startHerald(config());
-      const stop = async (signal: string) => {
-        herald.ctx.log.info({ signal }, 'stopping');
-        await herald.stop();
-        process.exit(0);
-      };
-      process.once('SIGTERM', () => void stop('SIGTERM'));
-      process.once('SIGINT', () => void stop('SIGINT'));
-    });
+    .action(() => start(config()));
 
   program
     .command('migrate')

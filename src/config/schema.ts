@@ -25,6 +25,12 @@ export const settings = {
     parse: p.setOf('api', 'worker'),
     description: 'What this process runs: api, worker, or both (comma-separated).',
   }),
+  splitRoles: setting({
+    env: 'HERALD_SPLIT_ROLES',
+    default: false,
+    parse: p.boolean,
+    description: 'On PostgreSQL, run the worker role in a child process of `herald start`, so the API and the worker use separate cores (measured slower on a 2-core machine that also hosts PostgreSQL: see README "Performance").',
+  }),
   databaseUrl: setting<string>({
     env: 'HERALD_DATABASE_URL',
     parse: p.postgresUrl,

@@ -68,6 +68,11 @@ export class DeliveryWorker {
 
   private async loop(): Promise<void> {
     let failures = 0;
+    // While a backlog lasts (the last claim came back full), wait for a quarter of the slots to
+    // free up before claiming again: a few large claims cost far less than one per freed slot.
+    // When the queue is drained, claim on every wake-up, for latency.
+    let backlogged = false;
+    const minBacklogClaim = Math.max(1, Math.floor(Math.min(this.options.concurrency, this.options.claimBatchSize) / 4));
     while (this.running) {
       // Reset before anything awaits: a wake-up that arrives later must not be lost, and one that
       // arrived earlier must not keep a full worker spinning without ever yielding.
@@ -75,7 +80,7 @@ export class DeliveryWorker {
       const free = this.options.concurrency - this.active.size;
       let claimed: ClaimedDelivery[] = [];
       let asked = 0;
-      if (free > 0) {
+      if (free > 0 && (!backlogged || free >= minBacklogClaim)) {
         asked = Math.min(free, this.options.claimBatchSize);
         try {
           claimed = await claimDueDeliveries(this.db, {
@@ -97,6 +102,7 @@ export class DeliveryWorker {
           break;
         }
         for (const delivery of claimed) this.dispatch(delivery);
+        backlogged = claimed.length === asked;
       }
       // A full batch means more is probably due: claim again at once while there is room.
       if (claimed.length === asked && asked > 0 && this.active.size < this.options.concurrency) continue;

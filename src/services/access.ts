@@ -7,9 +7,13 @@ import { getTenant } from '../store/tenants.ts';
 import type { Context } from './context.ts';
 
 export async function reachTenant(ctx: Context, actor: Actor, tenantId: string, need?: Permission): Promise<Tenant> {
-  const tenant = await getTenant(ctx.db, tenantId);
+  let tenant = ctx.caches.tenants.get(tenantId) ?? null;
+  if (!tenant) {
+    tenant = await getTenant(ctx.db, tenantId);
+    if (tenant) ctx.caches.tenants.set(tenantId, tenant);
+  }
   const reachable = tenant && (actor.kind === 'operator' || tenant.id === actor.tenantId || tenant.parentId === actor.tenantId);
-  if (!reachable) throw notFound('tenant', tenantId);
+  if (!tenant || !reachable) throw notFound('tenant', tenantId);
   if (need && actor.kind === 'key' && !actor.permissions.includes(need)) {
     throw forbidden(`this API key lacks the ${need} permission`);
   }

@@ -55,6 +55,7 @@ export async function revokeApiKey(ctx: Context, actor: Actor, tenantId: string,
   await reachTenant(ctx, actor, tenantId);
   requireOperator(actor);
   const key = await store.revokeApiKey(ctx.db, tenantId, id);
+  ctx.caches.actors.clear(); // revocation takes effect at once in this process
   if (!key) throw notFound('API key', id);
   return key;
 }

@@ -32,6 +32,14 @@ function sameHash(a: string, b: string): boolean {
 
 export async function authenticate(ctx: Context, token: string): Promise<Actor | null> {
   const hash = hashToken(token);
+  const cached = ctx.caches.actors.get(hash);
+  if (cached) return cached;
+  const actor = await lookUpActor(ctx, hash);
+  if (actor) ctx.caches.actors.set(hash, actor);
+  return actor;
+}
+
+async function lookUpActor(ctx: Context, hash: string): Promise<Actor | null> {
   const adminHash = ctx.config.adminToken ? hashToken(ctx.config.adminToken) : await getSetting<string>(ctx.db, adminTokenSetting);
   if (adminHash && sameHash(hash, adminHash)) return { kind: 'operator' };
   const key = await findActiveApiKeyByHash(ctx.db, hash);

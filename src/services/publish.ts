@@ -39,7 +39,7 @@ export function coversAccount(accountIds: string[] | null, accountId: string | n
 }
 
 /** The endpoints that must receive an event: subscribed to its type, and to its account if they filter. */
-export function matchingTargets(targets: FanOutTarget[], type: string, accountId: string | null): FanOutTarget[] {
+export function matchingTargets<T extends Pick<FanOutTarget, 'eventTypes' | 'accountIds'>>(targets: T[], type: string, accountId: string | null): T[] {
   return targets.filter((t) => subscriptionsCover(t.eventTypes, type) && coversAccount(t.accountIds, accountId));
 }
 
@@ -88,43 +88,69 @@ export async function publishEvents(
       throw forbidden(`a ${keyEnvironment} API key publishes only ${keyEnvironment} events`);
     }
   }
+  const request = { tenantId, inputs, keyEnvironment };
+  if (options.idempotencyKey === undefined) {
+    // The common case goes through group commit: concurrent publishes share one write.
+    const body = await ctx.publisher.publish(request);
+    ctx.signal.wake();
+    return { status: 202, body, replayed: false };
+  }
   const answer = await idempotent(
     ctx,
     { tenantId, scope: 'publish', key: options.idempotencyKey, fingerprint: requestFingerprint(options.batch ? 'batch' : 'single', options.requestBody ?? JSON.stringify(inputs.map((i) => [i.type, i.payload]))) },
-    async (tx) => ({ status: 202, body: await storeFannedOut(tx, tenantId, inputs, keyEnvironment) }),
+    async (tx) => ({ status: 202, body: (await storeFannedOut(tx, [request]))[0]! }),
   );
   if (!answer.replayed) ctx.signal.wake();
   return answer;
 }
 
-/** Fans events out to the matching endpoints and stores events and deliveries in one statement. */
-export async function storeFannedOut(q: Queryable, tenantId: string, inputs: PublishInput[], keyEnvironment: Environment | undefined): Promise<PublishedEvent[]> {
-  const targetsByEnvironment = new Map<Environment, FanOutTarget[]>();
+/** One publish call: a tenant's events, and the environment of the key that sent them. */
+export interface PublishRequest {
+  tenantId: string;
+  inputs: PublishInput[];
+  keyEnvironment: Environment | undefined;
+}
+
+/**
+ * Fans out the events of several publish calls and stores them with their deliveries: one query
+ * reads every target, one statement writes everything. Returns each call's published events.
+ */
+export async function storeFannedOut(q: Queryable, requests: PublishRequest[]): Promise<PublishedEvent[][]> {
+  const environmentOf = (r: PublishRequest, input: PublishInput): Environment => input.environment ?? r.keyEnvironment ?? 'live';
+  const pairs = new Map<string, { tenantId: string; environment: Environment }>();
+  for (const r of requests) {
+    for (const input of r.inputs) {
+      const environment = environmentOf(r, input);
+      pairs.set(`${r.tenantId}\0${environment}`, { tenantId: r.tenantId, environment });
+    }
+  }
+  const targets = new Map<string, FanOutTarget[]>([...pairs.keys()].map((key) => [key, []]));
+  for (const t of await listFanOutTargets(q, [...pairs.values()])) targets.get(`${t.tenantId}\0${t.environment}`)?.push(t);
+
   const events: NewEvent[] = [];
   const deliveries: NewDelivery[] = [];
-  const published: PublishedEvent[] = [];
   const createdAt = new Date();
-  for (const input of inputs) {
-    const environment = input.environment ?? keyEnvironment ?? 'live';
-    let targets = targetsByEnvironment.get(environment);
-    if (!targets) targetsByEnvironment.set(environment, (targets = await listFanOutTargets(q, tenantId, environment)));
-    const accountId = input.accountId ?? null;
-    const event: NewEvent = {
-      id: newId(),
-      tenantId,
-      type: input.type,
-      environment,
-      accountId,
-      relatedEntityId: input.relatedEntity?.id ?? null,
-      relatedEntityType: input.relatedEntity?.type ?? null,
-      payload: input.payload,
-      createdAt,
-    };
-    events.push(event);
-    const matched = matchingTargets(targets, input.type, accountId);
-    for (const target of matched) deliveries.push({ id: newId(), tenantId, eventId: event.id, endpointId: target.id, createdAt });
-    published.push({ id: event.id, type: event.type, environment, accountId, createdAt: createdAt.toISOString(), deliveries: matched.length });
-  }
+  const answers = requests.map((r) =>
+    r.inputs.map((input): PublishedEvent => {
+      const environment = environmentOf(r, input);
+      const accountId = input.accountId ?? null;
+      const event: NewEvent = {
+        id: newId(),
+        tenantId: r.tenantId,
+        type: input.type,
+        environment,
+        accountId,
+        relatedEntityId: input.relatedEntity?.id ?? null,
+        relatedEntityType: input.relatedEntity?.type ?? null,
+        payload: input.payload,
+        createdAt,
+      };
+      events.push(event);
+      const matched = matchingTargets(targets.get(`${r.tenantId}\0${environment}`)!, input.type, accountId);
+      for (const target of matched) deliveries.push({ id: newId(), tenantId: r.tenantId, eventId: event.id, endpointId: target.id, createdAt });
+      return { id: event.id, type: event.type, environment, accountId, createdAt: createdAt.toISOString(), deliveries: matched.length };
+    }),
+  );
   await insertEventsWithDeliveries(q, events, deliveries);
-  return published;
+  return answers;
 }

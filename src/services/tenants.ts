@@ -76,6 +76,7 @@ export async function updateTenant(ctx: Context, actor: Actor, id: string, input
   checkName(next.name, errors);
   if (next.parentId !== current.parentId) await checkParent(ctx, id, next.parentId, errors);
   errors.throwIfAny();
+  ctx.caches.tenants.delete(id);
   return (await store.updateTenant(ctx.db, id, next))!;
 }
 
@@ -86,4 +87,6 @@ export async function deleteTenant(ctx: Context, actor: Actor, id: string): Prom
   const children = await store.countChildren(ctx.db, id);
   if (children > 0) throw conflict(`tenant ${JSON.stringify(id)} is the parent of ${children} tenant(s): move or delete them first`);
   await store.deleteTenant(ctx.db, id);
+  ctx.caches.tenants.delete(id);
+  ctx.caches.actors.clear(); // its keys are gone
 }

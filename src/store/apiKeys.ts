@@ -44,7 +44,7 @@ export async function insertApiKey(
 
 /** The live (not revoked) key with this hash. */
 export async function findActiveApiKeyByHash(q: Queryable, hash: string): Promise<ApiKey | null> {
-  const rows = await q.query<ApiKeyRow>(`select ${columns} from api_keys where key_hash = $1 and revoked_at is null`, [hash]);
+  const rows = await q.query<ApiKeyRow>(`select ${columns} from api_keys where key_hash = $1 and revoked_at is null`, [hash], 'find_api_key');
   return rows[0] ? toApiKey(rows[0]) : null;
 }
 

@@ -5,8 +5,11 @@
 export type Row = Record<string, unknown>;
 
 export interface Queryable {
-  /** Runs one parameterised statement and returns its rows. */
-  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * Runs one parameterised statement and returns its rows. A `name` makes it a prepared statement
+   * (parsed and planned once per connection): for the hot path's fixed statements only.
+   */
+  query<R = Row>(sql: string, params?: readonly unknown[], name?: string): Promise<R[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }

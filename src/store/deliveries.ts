@@ -88,6 +88,7 @@ export async function claimDueDeliveries(q: Queryable, o: ClaimOptions): Promise
        e.created_at as event_created_at, ep.url, ep.enabled, ep.headers, ep.secret_sealed, ep.previous_secret_sealed,
        ep.previous_secret_expires_at`,
     [busy.map(([id]) => id), busy.map(([, n]) => n), saturated, o.scanLimit, o.endpointCap, o.limit, o.leaseMs],
+    'claim_due_deliveries',
   );
   return rows.map((r) => ({
     id: r.id,
@@ -194,6 +195,7 @@ export async function recordAttempts(q: Queryable, completions: Completion[]): P
       col((c) => c.nextAttemptAt?.toISOString() ?? null),
       col((c) => c.countsAsFailure),
     ],
+    'record_attempts',
   );
 }
 

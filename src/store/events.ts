@@ -59,20 +59,26 @@ export async function insertEventsWithDeliveries(q: Queryable, events: NewEvent[
       deliveries.map((d) => (d.dueAt ? iso(d.dueAt) : null)),
       deliveries.map((d) => d.clonedFrom ?? null),
     ],
+    'insert_events_with_deliveries',
   );
 }
 
 /** What fan-out needs to know of a tenant's enabled endpoints in one environment. */
 export interface FanOutTarget {
   id: string;
+  tenantId: string;
+  environment: Environment;
   eventTypes: string[];
   accountIds: string[] | null;
 }
 
-export async function listFanOutTargets(q: Queryable, tenantId: string, environment: Environment): Promise<FanOutTarget[]> {
-  const rows = await q.query<{ id: string; event_types: string[]; account_ids: string[] | null }>(
-    'select id, event_types, account_ids from endpoints where tenant_id = $1 and environment = $2 and enabled',
-    [tenantId, environment],
+/** The enabled endpoints of several (tenant, environment) pairs, in one query. */
+export async function listFanOutTargets(q: Queryable, pairs: { tenantId: string; environment: Environment }[]): Promise<FanOutTarget[]> {
+  const rows = await q.query<{ id: string; tenant_id: string; environment: Environment; event_types: string[]; account_ids: string[] | null }>(
+    `select id, tenant_id, environment, event_types, account_ids from endpoints
+     where enabled and (tenant_id, environment) in (select * from unnest($1::text[], $2::text[]))`,
+    [pairs.map((p) => p.tenantId), pairs.map((p) => p.environment)],
+    'list_fan_out_targets',
   );
-  return rows.map((r) => ({ id: r.id, eventTypes: r.event_types, accountIds: r.account_ids }));
+  return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, environment: r.environment, eventTypes: r.event_types, accountIds: r.account_ids }));
 }

@@ -12,8 +12,9 @@ const types = {
 
 function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   return {
-    async query(sql, params) {
-      return (await client.query(sql, params as unknown[] | undefined)).rows;
+    async query(sql, params, name) {
+      const values = params as unknown[] | undefined;
+      return (await (name ? client.query({ name, text: sql, values }) : client.query(sql, values))).rows;
     },
     async exec(sql) {
       await client.query(sql);

@@ -30,7 +30,7 @@ export async function insertTenant(q: Queryable, t: Pick<Tenant, 'id' | 'name' |
 }
 
 export async function getTenant(q: Queryable, id: string): Promise<Tenant | null> {
-  const rows = await q.query<TenantRow>('select * from tenants where id = $1', [id]);
+  const rows = await q.query<TenantRow>('select * from tenants where id = $1', [id], 'get_tenant');
   return rows[0] ? toTenant(rows[0]) : null;
 }
 

@@ -626,7 +626,7 @@ describeEachHerald('flexEngage webhooks API (seed 002), https only, rate-limited
     const db = h().ctx.db as Queryable;
     const query = db.query;
     db.query = (async (sql: string, params?: unknown[]) => {
-      if (/from tenants/.test(sql)) throw new Error('connection to 10.0.0.7 lost: secret detail');
+      if (/from endpoints/.test(sql)) throw new Error('connection to 10.0.0.7 lost: secret detail');
       return query.call(db, sql, params);
     }) as Queryable['query'];
     try {

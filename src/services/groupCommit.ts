@@ -1,0 +1,54 @@
+// Group commit for publishing: while a write is in flight, the publishes that arrive wait and are
+// then written together, in one read of their targets and one insert. Alone, a publish is written
+// at once; under load, batches grow by themselves and the database sees a few large statements
+// instead of thousands of small ones. A failed write fails every publish of its batch, and none
+// of them is acknowledged, so nothing acknowledged is lost.
+import type { Db } from '../store/db.ts';
+import { storeFannedOut, type PublishedEvent, type PublishRequest } from './publish.ts';
+
+interface Waiting {
+  request: PublishRequest;
+  resolve(events: PublishedEvent[]): void;
+  reject(error: unknown): void;
+}
+
+export class GroupCommit {
+  private queue: Waiting[] = [];
+  private writing = 0;
+
+  constructor(
+    private readonly db: Db,
+    /** Writes in flight at once: more than one keeps the database busy while a batch returns. */
+    private readonly parallel = 2,
+    private readonly maxEvents = 2_000,
+  ) {}
+
+  publish(request: PublishRequest): Promise<PublishedEvent[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.writing < this.parallel && this.queue.length > 0) {
+      let events = 0;
+      let take = 0;
+      while (take < this.queue.length && (take === 0 || events + this.queue[take]!.request.inputs.length <= this.maxEvents)) {
+        events += this.queue[take]!.request.inputs.length;
+        take++;
+      }
+      const batch = this.queue.splice(0, take);
+      this.writing++;
+      storeFannedOut(this.db, batch.map((w) => w.request))
+        .then(
+          (answers) => batch.forEach((w, i) => w.resolve(answers[i]!)),
+          (error) => batch.forEach((w) => w.reject(error)),
+        )
+        .finally(() => {
+          this.writing--;
+          this.pump();
+        });
+    }
+  }
+}
