@@ -127,6 +127,80 @@ async function throughput(options: BenchOptions, receiver: ReceiverProcess, targ
   }
 }
 
+/**
+ * A backlog of `options.backlog` queued deliveries (written straight into PostgreSQL while no
+ * worker runs), then drained by Herald: the rate should stay close to the fresh rate.
+ */
+async function backlogDrain(options: BenchOptions, receiver: ReceiverProcess, target: Target): Promise<Row> {
+  const env = heraldEnv(options, target);
+  const api = await startHerald({ ...env, HERALD_ROLES: 'api' });
+  const client = new HeraldClient(api.url!);
+  const endpoints = await client.setup('bench-backlog', receiver.url, 10);
+  await client.close();
+  await api.stop();
+  const db = new pg.Client({ connectionString: target.env.HERALD_DATABASE_URL });
+  await db.connect();
+  try {
+    const events = Math.ceil(options.backlog / endpoints.length);
+    log(options, `  writing ${events * endpoints.length} queued deliveries …`);
+    await db.query(
+      `insert into events (id, tenant_id, type, environment, payload, created_at)
+       select gen_random_uuid(), 'bench-backlog', 'bench.event', 'live', '{"blob":"' || repeat('x', 700) || '"}', now()
+       from generate_series(1, $1)`,
+      [events],
+    );
+    await db.query(
+      `insert into deliveries (id, tenant_id, event_id, endpoint_id, status, next_attempt_at, created_at)
+       select gen_random_uuid(), e.tenant_id, e.id, ep.id, 'pending', now(), now()
+       from events e cross join unnest($1::uuid[]) as ep(id) where e.tenant_id = 'bench-backlog'`,
+      [endpoints],
+    );
+    await db.query('analyze');
+    const total = events * endpoints.length;
+    await receiver.ask({ cmd: 'reset' });
+    const worker = await startHerald({ ...env, HERALD_ROLES: 'worker' });
+    const stopSampling = memorySampler(() => [worker.child.pid!]);
+    const started = performance.now();
+    try {
+      await waitFor(async () => {
+        const { rows } = await db.query<{ n: number }>(`select count(*)::int as n from deliveries where status = 'pending'`);
+        log(options, `  … ${total - rows[0]!.n}/${total} drained`);
+        return rows[0]!.n === 0;
+      }, 3_600_000, 2_000);
+      const seconds = (performance.now() - started) / 1000;
+      return { scenario: `PostgreSQL, draining ${total} queued`, deliveriesPerSecond: Math.round(total / seconds), maxRssMb: stopSampling() };
+    } finally {
+      stopSampling();
+      await worker.stop();
+    }
+  } finally {
+    await db.end();
+  }
+}
+
+/** Publish-accepted → first attempt at the receiver, under open-loop load at `rate` events/s. */
+async function latency(options: BenchOptions, receiver: ReceiverProcess, target: Target, rate: number): Promise<Row> {
+  const herald = await startHerald(heraldEnv(options, target));
+  const client = new HeraldClient(herald.url!);
+  try {
+    await client.setup('bench-latency', receiver.url, 1);
+    await receiver.ask({ cmd: 'reset' });
+    await receiver.ask({ cmd: 'record', on: true });
+    const accepted = new Map<string, number>();
+    const seconds = 15;
+    const total = await client.publishOpenLoop('bench-latency', rate, seconds, (id, at) => accepted.set(id, at));
+    await waitFor(async () => (await receiver.ask<{ count: number }>({ cmd: 'stats' })).count >= total, 120_000);
+    const { arrivals } = await receiver.ask<{ arrivals: [string, number][] }>({ cmd: 'arrivals' });
+    await receiver.ask({ cmd: 'record', on: false });
+    const delays = arrivals.filter(([id]) => accepted.has(id)).map(([id, at]) => Math.max(0, at - accepted.get(id)!)).sort((a, b) => a - b);
+    const pick = (q: number) => Number(delays[Math.min(delays.length - 1, Math.floor(q * delays.length))]!.toFixed(1));
+    return { scenario: `${target.name}, latency at ${rate} events/s (open loop)`, p50Ms: pick(0.5), p99Ms: pick(0.99), note: `${delays.length} events` };
+  } finally {
+    await client.close();
+    await herald.stop();
+  }
+}
+
 export async function runBench(options: BenchOptions): Promise<Row[]> {
   const receiver = await startReceiver();
   const rows: Row[] = [];
@@ -135,13 +209,26 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
     await measureRaw(`${receiver.url}/raw`, options.concurrency, 1000); // warm-up
     const r = Math.round(await measureRaw(`${receiver.url}/raw`, options.concurrency, 5000));
     rows.push({ scenario: 'R: raw undici POST, signed 1 KB body', deliveriesPerSecond: r, ratioToR: 1 });
+    let fresh: Row | undefined;
     for (const scenario of options.scenarios) {
-      const [driver, fan] = scenario.split(':') as ['pg' | 'pglite', string];
+      const [driver, kind] = scenario.split(':') as ['pg' | 'pglite', string];
       const target = driver === 'pg' ? await postgresTarget(options.postgresUrl) : pgliteTarget();
       try {
-        log(options, `${target.name}, fan-out ${fan} …`);
-        const row = await throughput(options, receiver, target, Number(fan));
-        rows.push({ ...row, ratioToR: Number((row.deliveriesPerSecond! / r).toFixed(2)) });
+        log(options, `${target.name}, ${kind} …`);
+        let row: Row;
+        if (kind === 'backlog') {
+          row = await backlogDrain(options, receiver, target);
+          const baseline = rows.find((x) => x.scenario === `${target.name}, fan-out 10`);
+          if (baseline) row.note = `${Math.round((row.deliveriesPerSecond! / baseline.deliveriesPerSecond!) * 100)} % of the fresh fan-out 10 rate`;
+        } else if (kind === 'latency') {
+          const sustained = fresh?.deliveriesPerSecond ?? 500;
+          row = await latency(options, receiver, target, Math.max(10, Math.round(sustained / 2)));
+          row.note = `${row.note}; 50 % of the fan-out 1 rate (${sustained}/s)`;
+        } else {
+          row = await throughput(options, receiver, target, Number(kind));
+          if (driver === 'pg' && kind === '1') fresh = row;
+        }
+        rows.push(row.deliveriesPerSecond === undefined ? row : { ...row, ratioToR: Number((row.deliveriesPerSecond / r).toFixed(2)) });
       } finally {
         await target.cleanup();
       }

@@ -10,7 +10,7 @@ export async function benchMain(argv: string[]): Promise<void> {
     .option('--deliveries <n>', 'deliveries per throughput scenario', '60000')
     .option('--backlog <n>', 'queued deliveries for the backlog scenario', '1000000')
     .option('--concurrency <n>', 'requests in flight (R and Herald alike)', '128')
-    .option('--scenarios <list>', 'comma-separated: pg:1, pg:10, pglite:1, pglite:10', 'pg:10,pg:1,pglite:10,pglite:1')
+    .option('--scenarios <list>', 'comma-separated: pg:10, pg:1, pglite:10, pglite:1, pg:backlog, pg:latency', 'pg:10,pg:1,pglite:10,pglite:1,pg:backlog,pg:latency')
     .parse(argv, { from: 'user' });
   const o = program.opts<{ json: boolean; postgres: string; deliveries: string; backlog: string; concurrency: string; scenarios: string }>();
   const rows = await runBench({

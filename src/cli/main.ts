@@ -30,6 +30,18 @@ export async function main(argv: string[]): Promise<void> {
     .action(() => start(config()));
 
   program
+    .command('bench')
+    .description('measure throughput and latency against R, raw undici throughput (same as npm run bench; --help for options)')
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[options...]')
+    .action(async (options: string[]) => {
+      const { benchMain } = await import('../../bench/run.ts');
+      await benchMain(options);
+      process.exit(0);
+    });
+
+  program
     .command('migrate')
     .description('apply pending database migrations and exit')
     .action(async () => {
