@@ -3,6 +3,7 @@
 // "what is due" and "whose lease ran out". Results are written back in batches too.
 import type { Environment } from '../domain/types.ts';
 import type { Queryable } from './db.ts';
+import type { Attempt } from './deliveryLog.ts';
 
 /** A claimed delivery with everything needed to send it. `endpoint` is null if it was deleted. */
 export interface ClaimedDelivery {
@@ -108,20 +109,8 @@ export async function claimDueDeliveries(q: Queryable, o: ClaimOptions): Promise
   }));
 }
 
-export interface AttemptRecord {
-  id: string;
-  attemptNumber: number;
-  url: string;
-  requestHeaders: Record<string, string>;
-  outcome: string;
-  statusCode: number | null;
-  responseHeaders: Record<string, string> | null;
-  responseBody: string | null;
-  responseTruncated: boolean;
-  error: string | null;
-  durationMs: number;
-  createdAt: Date;
-}
+/** An attempt as the worker records it (its delivery is the Completion's). */
+export type AttemptRecord = Omit<Attempt, 'deliveryId'>;
 
 /** The result of one attempt and the delivery's state after it. */
 export interface Completion {

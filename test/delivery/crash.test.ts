@@ -17,7 +17,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { closeContext, openContext } from '../../src/herald.ts';
+import { openContext } from '../../src/herald.ts';
 import type { Context } from '../../src/services/context.ts';
 import { freshDb, drivers, type TestDb } from '../support/databases.ts';
 import { waitFor } from '../support/delivery.ts';

@@ -1,10 +1,10 @@
-import { Readable } from 'node:stream';
+import { sendExport } from '../sendExport.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Context } from '../../services/context.ts';
 import * as deliveries from '../../services/deliveries.ts';
-import { contentTypes, exportDeliveries, exportFormats } from '../../services/export.ts';
+import { exportDeliveries, exportFormats } from '../../services/export.ts';
 import type { IdempotentAnswer } from '../../services/idempotency.ts';
 import { redeliver, retryDelivery } from '../../services/retries.ts';
 import { Attempt, Delivery, DeliveryStatus, errorResponses, ListQuery, Page, StringEnum } from './schemas.ts';
@@ -58,17 +58,7 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<{ ctx: Context }> = async
     },
   }, async (request, reply) => {
     const { format, ...query } = request.query;
-    const chunks = exportDeliveries(ctx, request.actor, request.params.tenantId, query, format);
-    // Read the first chunk before answering, so a bad filter is still a clean 400.
-    const first = await chunks.next();
-    const stream = Readable.from((async function* () {
-      if (!first.done) yield first.value;
-      yield* chunks;
-    })());
-    return reply
-      .type(contentTypes[format])
-      .header('content-disposition', `attachment; filename="deliveries.${format}"`)
-      .send(stream);
+    return sendExport(reply, exportDeliveries(ctx, request.actor, request.params.tenantId, query, format), format, 'deliveries');
   });
 
   app.get('/tenants/:tenantId/deliveries/:deliveryId', {

@@ -1,6 +1,6 @@
 // Monitoring webhooks: the delivery logs (all, per webhook with full request/response detail),
 // their export as CSV or JSON, and retrying a delivery.
-import { Readable } from 'node:stream';
+import { sendExport } from '../sendExport.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { notFound } from '../../domain/errors.ts';
@@ -8,7 +8,7 @@ import { isUuid } from '../../domain/ids.ts';
 import type { Context } from '../../services/context.ts';
 import { attemptsOfDeliveries, searchDeliveryOffset } from '../../services/deliveries.ts';
 import { getEndpoint } from '../../services/endpoints.ts';
-import { contentTypes, exportDeliveries } from '../../services/export.ts';
+import { exportDeliveries } from '../../services/export.ts';
 import { retryDelivery } from '../../services/retries.ts';
 import { merchantOf } from './merchant.ts';
 import {
@@ -43,16 +43,7 @@ export const deliveryLogRoutes: FastifyPluginAsyncTypebox<{ ctx: Context }> = as
   }, async (request, reply) => {
     const { format, merchantId: _, webhookId, ...query } = request.query;
     const chunks = exportDeliveries(ctx, request.actor, merchantOf(request), { ...query, endpointId: webhookId }, format, { endpointId: 'webhookId' });
-    // Read the first chunk before answering, so a refused request is still a clean error answer.
-    const first = await chunks.next();
-    const stream = Readable.from((async function* () {
-      if (!first.done) yield first.value;
-      yield* chunks;
-    })());
-    return reply
-      .type(contentTypes[format])
-      .header('content-disposition', `attachment; filename="delivery-logs.${format}"`)
-      .send(stream);
+    return sendExport(reply, chunks, format, 'delivery-logs');
   });
 
   app.get('/delivery-logs/:webhookId', {
