@@ -1,34 +1,19 @@
 // Retries (acceptance list, item 6), end to end with a real receiver: failures then success, an
 // endpoint that always fails, 410 Gone, and Retry-After — on a short schedule (0, 100, 100, 100 ms).
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { DeliveryWorker } from '../../src/delivery/worker.ts';
-import { startWorker } from '../../src/herald.ts';
-import { createEndpoint, defineEventType, deliveriesOfEvent, publishOne, routeByPath, settledDelivery, sleep } from '../support/delivery.ts';
+import {  expect, it } from 'vitest';
+import { createEndpoint, deliveriesOfEvent, deliveryRig, publishOne, settledDelivery, sleep } from '../support/delivery.ts';
 import { describeEachHerald } from '../support/herald.ts';
-import { createReceiver, type Receiver } from '../support/receiver.ts';
 
 const schedule = [0, 100, 100, 100];
 
 describeEachHerald('retries', (h) => {
-  let receiver: Receiver;
-  let routes: ReturnType<typeof routeByPath>;
-  let worker: DeliveryWorker;
-  beforeAll(async () => {
-    receiver = await createReceiver();
-    routes = routeByPath(receiver);
-    worker = startWorker(h().ctx, { pollIntervalMs: 20 });
-    await defineEventType(h(), 'order.created');
-  });
-  afterAll(async () => {
-    await worker.stop(1_000);
-    await receiver.close();
-  });
+  const rig = deliveryRig(h, ['order.created']);
 
   it('fails twice, then succeeds: delivered with 3 attempts, the same webhook-id and a valid signature each time', async () => {
     const tenant = await h().createTenant();
     const path = `/flaky/${tenant}`;
-    const url = routes.on(path, (_, n) => (n < 2 ? { status: 500, body: 'boom' } : { status: 200 }));
+    const url = rig.routes.on(path, (_, n) => (n < 2 ? { status: 500, body: 'boom' } : { status: 200 }));
     const ep = await createEndpoint(h(), tenant, { url, eventTypes: ['order.created'] });
     const event = await publishOne(h(), tenant, 'order.created', { n: 1 });
 
@@ -40,7 +25,7 @@ describeEachHerald('retries', (h) => {
       [3, 'success', 200],
     ]);
     expect(delivery.attempts[0]!.responseBody).toBe('boom');
-    const requests = routes.requests(path);
+    const requests = rig.routes.requests(path);
     expect(requests).toHaveLength(3);
     const wh = new Webhook(ep.secret);
     for (const r of requests) {
@@ -56,7 +41,7 @@ describeEachHerald('retries', (h) => {
   it('always failing: failed after the last attempt of the schedule, and no more requests', async () => {
     const tenant = await h().createTenant();
     const path = `/down/${tenant}`;
-    const url = routes.on(path, () => ({ status: 503 }));
+    const url = rig.routes.on(path, () => ({ status: 503 }));
     await createEndpoint(h(), tenant, { url, eventTypes: ['*'] });
     const event = await publishOne(h(), tenant, 'order.created');
 
@@ -64,13 +49,13 @@ describeEachHerald('retries', (h) => {
     expect(delivery).toMatchObject({ status: 'failed', attemptCount: schedule.length, nextAttemptAt: null, lastOutcome: 'http_5xx' });
     expect(delivery.attempts.map((a) => a.outcome)).toEqual(schedule.map(() => 'http_5xx'));
     await sleep(400);
-    expect(routes.requests(path)).toHaveLength(schedule.length);
+    expect(rig.routes.requests(path)).toHaveLength(schedule.length);
   });
 
   it('410 Gone disables the endpoint and fails the delivery at once, with no more attempts', async () => {
     const tenant = await h().createTenant();
     const path = `/gone/${tenant}`;
-    const url = routes.on(path, () => ({ status: 410, body: 'gone for good' }));
+    const url = rig.routes.on(path, () => ({ status: 410, body: 'gone for good' }));
     const ep = await createEndpoint(h(), tenant, { url, eventTypes: ['*'] });
     const event = await publishOne(h(), tenant, 'order.created');
 
@@ -82,7 +67,7 @@ describeEachHerald('retries', (h) => {
     expect(endpoint.enabled).toBe(false);
     expect(endpoint.disabledReason).toMatch(/410/);
     await sleep(300);
-    expect(routes.requests(path)).toHaveLength(1);
+    expect(rig.routes.requests(path)).toHaveLength(1);
     // A disabled endpoint gets no deliveries for new events.
     expect((await publishOne(h(), tenant, 'order.created')).deliveries).toBe(0);
   });
@@ -90,7 +75,7 @@ describeEachHerald('retries', (h) => {
   it('honours Retry-After (seconds) over the shorter schedule', async () => {
     const tenant = await h().createTenant();
     const path = `/busy/${tenant}`;
-    const url = routes.on(path, (_, n) => (n === 0 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
+    const url = rig.routes.on(path, (_, n) => (n === 0 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
     await createEndpoint(h(), tenant, { url, eventTypes: ['*'] });
     const event = await publishOne(h(), tenant, 'order.created');
 
@@ -103,14 +88,14 @@ describeEachHerald('retries', (h) => {
     expect(new Date(next).getTime() - new Date(delivery.attempts[0]!.createdAt).getTime()).toBeGreaterThanOrEqual(1_000);
     const [first, second] = delivery.attempts.map((a) => new Date(a.createdAt).getTime());
     expect(second! - first!).toBeGreaterThanOrEqual(1_000);
-    expect(routes.requests(path)).toHaveLength(2);
+    expect(rig.routes.requests(path)).toHaveLength(2);
   });
 
   it('clamps a Retry-After beyond maxRetryAfterMs (an HTTP date a day away) to that maximum', async () => {
     const tenant = await h().createTenant();
     const path = `/later/${tenant}`;
     const tomorrow = new Date(Date.now() + 86_400_000).toUTCString();
-    const url = routes.on(path, (_, n) => (n === 0 ? { status: 503, headers: { 'retry-after': tomorrow } } : { status: 204 }));
+    const url = rig.routes.on(path, (_, n) => (n === 0 ? { status: 503, headers: { 'retry-after': tomorrow } } : { status: 204 }));
     await createEndpoint(h(), tenant, { url, eventTypes: ['*'] });
     const event = await publishOne(h(), tenant, 'order.created');
     const delivery = await settledDelivery(h(), tenant, event.id, 5_000);
@@ -119,7 +104,7 @@ describeEachHerald('retries', (h) => {
     const [first, second] = delivery.attempts.map((a) => new Date(a.createdAt).getTime());
     expect(second! - first!).toBeGreaterThanOrEqual(1_500);
     expect(second! - first!).toBeLessThan(3_000);
-    expect(routes.requests(path)).toHaveLength(2);
+    expect(rig.routes.requests(path)).toHaveLength(2);
   });
 
   /** Waits until the first attempt is recorded and returns the delivery's next attempt time. */

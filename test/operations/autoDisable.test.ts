@@ -3,13 +3,11 @@
 // autoDisableAfterMs, says why, and tells the operator's `_herald` endpoints; re-enabling is one
 // PATCH and starts the count again; 410 Gone disables at once.
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { DeliveryWorker } from '../../src/delivery/worker.ts';
-import { startWorker } from '../../src/herald.ts';
+import { beforeAll, expect, it } from 'vitest';
 import { autoDisableEndpoints } from '../../src/services/maintenance.ts';
-import { createEndpoint, defineEventType, publishOne, routeByPath, settledDelivery, sleep, waitFor } from '../support/delivery.ts';
+import { createEndpoint, deliveryRig, publishOne, settledDelivery, sleep, waitFor } from '../support/delivery.ts';
 import { describeEachHerald } from '../support/herald.ts';
-import { createReceiver, type RecordedRequest, type Receiver } from '../support/receiver.ts';
+import { type RecordedRequest } from '../support/receiver.ts';
 
 interface EndpointView {
   id: string;
@@ -19,28 +17,18 @@ interface EndpointView {
 }
 
 describeEachHerald('auto-disable', (h) => {
-  let receiver: Receiver;
-  let routes: ReturnType<typeof routeByPath>;
-  let worker: DeliveryWorker;
+  const rig = deliveryRig(h, ['meter.read']);
   let operations: { id: string; secret: string };
   beforeAll(async () => {
-    receiver = await createReceiver();
-    routes = routeByPath(receiver);
-    worker = startWorker(h().ctx, { pollIntervalMs: 20 });
-    await defineEventType(h(), 'meter.read');
     // The operator listens to Herald's own events with an endpoint on the reserved tenant.
-    operations = await createEndpoint(h(), '_herald', { url: routes.on('/operator', () => ({ status: 200 })), eventTypes: ['endpoint.disabled'] });
-  });
-  afterAll(async () => {
-    await worker.stop(1_000);
-    await receiver.close();
+    operations = await createEndpoint(h(), '_herald', { url: rig.routes.on('/operator', () => ({ status: 200 })), eventTypes: ['endpoint.disabled'] });
   });
 
   /** A tenant with one endpoint that answers as `behaviour.status` says (changeable). */
   async function endpointOf(status: { code: number }) {
     const tenant = await h().createTenant();
     const path = `/ep/${tenant}`;
-    const endpoint = await createEndpoint(h(), tenant, { url: routes.on(path, () => ({ status: status.code })), eventTypes: ['meter'] });
+    const endpoint = await createEndpoint(h(), tenant, { url: rig.routes.on(path, () => ({ status: status.code })), eventTypes: ['meter'] });
     return { tenant, path, endpoint };
   }
 
@@ -60,7 +48,7 @@ describeEachHerald('auto-disable', (h) => {
   /** Makes the endpoint look as if it had been created (and never succeeded) two minutes ago. */
   const age = (id: string) => h().ctx.db.query(`update endpoints set created_at = now() - interval '2 minutes' where id = $1`, [id]);
   const operatorEvents = (endpointId: string) =>
-    routes.requests('/operator').filter((r) => (JSON.parse(r.body) as { data: { endpointId: string } }).data.endpointId === endpointId);
+    rig.routes.requests('/operator').filter((r) => (JSON.parse(r.body) as { data: { endpointId: string } }).data.endpointId === endpointId);
 
   it('disables an endpoint that failed 3 deliveries in a row and has not succeeded for a minute, and tells the operator', async () => {
     const status = { code: 500 };
@@ -84,7 +72,7 @@ describeEachHerald('auto-disable', (h) => {
       type: 'endpoint.disabled',
       brandId: '_herald',
       webhookId: operations.id,
-      data: { endpointId: endpoint.id, tenantId: tenant, url: `${receiver.url}/ep/${tenant}`, reason: disabled.disabledReason, disabledAt: expect.any(String) },
+      data: { endpointId: endpoint.id, tenantId: tenant, url: `${rig.receiver.url}/ep/${tenant}`, reason: disabled.disabledReason, disabledAt: expect.any(String) },
     });
     expect(Date.parse((envelope.data as { disabledAt: string }).disabledAt)).toBe(Date.parse(disabled.disabledAt!));
 
@@ -110,9 +98,9 @@ describeEachHerald('auto-disable', (h) => {
     expect((await getEndpoint(tenant, endpoint.id)).enabled, 'not disabled again by the old failures').toBe(true);
 
     // It receives events again; two more failures are not three.
-    const sent = routes.requests(path).length;
+    const sent = rig.routes.requests(path).length;
     await deliver(tenant, status, [500, 500]);
-    expect(routes.requests(path)).toHaveLength(sent + 2);
+    expect(rig.routes.requests(path)).toHaveLength(sent + 2);
     await autoDisableEndpoints(h().ctx);
     expect((await getEndpoint(tenant, endpoint.id)).enabled).toBe(true);
     // The third in a row counts again.
@@ -151,7 +139,7 @@ describeEachHerald('auto-disable', (h) => {
     expect(gone).toMatchObject({ enabled: false, disabledReason: 'the endpoint answered 410 Gone' });
     expect(gone.disabledAt).not.toBeNull();
     expect((await publishOne(h(), tenant, 'meter.read')).deliveries).toBe(0);
-    expect(routes.requests(path)).toHaveLength(1);
+    expect(rig.routes.requests(path)).toHaveLength(1);
 
     const [notice] = await waitFor('the endpoint.disabled event', async () => (operatorEvents(endpoint.id).length > 0 ? operatorEvents(endpoint.id) : undefined));
     expect(new Webhook(operations.secret).verify(notice!.body, notice!.headers as Record<string, string>)).toMatchObject({
@@ -161,14 +149,14 @@ describeEachHerald('auto-disable', (h) => {
   });
 
   it('tells the operator when a delivery fails its last attempt (delivery.exhausted)', async () => {
-    const exhausted = await createEndpoint(h(), '_herald', { url: routes.on('/operator-exhausted', () => ({ status: 200 })), eventTypes: ['delivery.exhausted'] });
+    const exhausted = await createEndpoint(h(), '_herald', { url: rig.routes.on('/operator-exhausted', () => ({ status: 200 })), eventTypes: ['delivery.exhausted'] });
     const status = { code: 503 };
     const { tenant, endpoint } = await endpointOf(status);
     const event = await publishOne(h(), tenant, 'meter.read');
     const delivery = await settledDelivery(h(), tenant, event.id);
     expect(delivery.status).toBe('failed');
     const [notice] = await waitFor('the delivery.exhausted event', async () => {
-      const found = routes.requests('/operator-exhausted').filter((r) => (JSON.parse(r.body) as { data: { deliveryId: string } }).data.deliveryId === delivery.id);
+      const found = rig.routes.requests('/operator-exhausted').filter((r) => (JSON.parse(r.body) as { data: { deliveryId: string } }).data.deliveryId === delivery.id);
       return found.length > 0 ? found : undefined;
     });
     expect(new Webhook(exhausted.secret).verify(notice!.body, notice!.headers as Record<string, string>)).toMatchObject({

@@ -1,37 +1,22 @@
 // Reading the log: one delivery with every attempt (request and response as recorded), the list of
 // events (type and time filters, paging) and one event with its deliveries — data byte for byte.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { DeliveryWorker } from '../../src/delivery/worker.ts';
-import { startWorker } from '../../src/herald.ts';
+import {  expect, it } from 'vitest';
 import { expectProblem, walkPages } from '../support/api.ts';
-import { createEndpoint, defineEventType, deliveriesOfEvent, publish, routeByPath, settledDelivery } from '../support/delivery.ts';
+import { createEndpoint, deliveriesOfEvent, deliveryRig, publish, settledDelivery } from '../support/delivery.ts';
 import { describeEachHerald } from '../support/herald.ts';
-import { createReceiver, type Behaviour, type Receiver } from '../support/receiver.ts';
+import { type Behaviour } from '../support/receiver.ts';
 import { hoursAgo, seedEvent } from '../support/seed.ts';
 
 // Duplicate keys, a big integer and a number beyond double range: any re-serialising would change them.
 const rawData = '{"b":1,"a":2,"a":3,"big":12345678901234567890123,"huge":1e400,"s":"\\u00e9\\n"}';
 
 describeEachHerald('delivery and event log', (h) => {
-  let receiver: Receiver;
-  let routes: ReturnType<typeof routeByPath>;
-  let worker: DeliveryWorker;
-  beforeAll(async () => {
-    receiver = await createReceiver();
-    routes = routeByPath(receiver);
-    worker = startWorker(h().ctx, { pollIntervalMs: 20 });
-    await defineEventType(h(), 'invoice.paid');
-    await defineEventType(h(), 'invoice.voided');
-  });
-  afterAll(async () => {
-    await worker.stop(1_000);
-    await receiver.close();
-  });
+  const rig = deliveryRig(h, ['invoice.paid', 'invoice.voided']);
 
   it('GET a delivery: every attempt with the request sent and the response received', async () => {
     const tenant = await h().createTenant();
     const path = `/log/${tenant}`;
-    const url = routes.on(path, (_, n): Behaviour =>
+    const url = rig.routes.on(path, (_, n): Behaviour =>
       n === 0 ? { status: 500, body: 'nope', headers: { 'x-reason': 'busy' } } : { status: 200, body: '{"ok":true}', headers: { 'content-type': 'application/json' } },
     );
     const ep = await createEndpoint(h(), tenant, { url, eventTypes: ['invoice'], headers: { 'x-custom': 'hello' } });
@@ -41,14 +26,14 @@ describeEachHerald('delivery and event log', (h) => {
 
     const delivery = await settledDelivery(h(), tenant, eventId);
     expect(delivery).toMatchObject({ eventId, endpointId: ep.id, eventType: 'invoice.paid', status: 'succeeded', attemptCount: 2 });
-    const received = routes.requests(path);
+    const received = rig.routes.requests(path);
     expect(received).toHaveLength(2);
     expect(delivery.attempts).toHaveLength(2);
     for (const [i, attempt] of delivery.attempts.entries()) {
       const request = received[i]!;
       expect(attempt.attemptNumber).toBe(i + 1);
       expect(attempt.url).toBe(url);
-      // The request headers as sent: the same values the receiver got.
+      // The request headers as sent: the same values the rig.receiver got.
       for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-type', 'user-agent', 'x-custom']) {
         expect(attempt.requestHeaders[name], name).toBe(request.headers[name]);
       }
@@ -67,7 +52,7 @@ describeEachHerald('delivery and event log', (h) => {
   it('GET a delivery that does not exist, or of another tenant, is 404', async () => {
     const tenant = await h().createTenant();
     const other = await h().createTenant();
-    await createEndpoint(h(), tenant, { url: routes.on(`/x/${tenant}`, () => ({})), eventTypes: ['*'] });
+    await createEndpoint(h(), tenant, { url: rig.routes.on(`/x/${tenant}`, () => ({})), eventTypes: ['*'] });
     const res = await publish(h(), tenant, { type: 'invoice.paid', data: {} });
     const [delivery] = await deliveriesOfEvent(h(), tenant, res.json().id);
     expectProblem(await h().request({ method: 'GET', url: `/v1/tenants/${other}/deliveries/${delivery!.id}` }), 404, 'not_found');
@@ -77,9 +62,9 @@ describeEachHerald('delivery and event log', (h) => {
 
   it('GET an event: data byte for byte, with its deliveries to every endpoint', async () => {
     const tenant = await h().createTenant();
-    const a = await createEndpoint(h(), tenant, { url: routes.on(`/a/${tenant}`, () => ({})), eventTypes: ['invoice'] });
-    const b = await createEndpoint(h(), tenant, { url: routes.on(`/b/${tenant}`, () => ({ status: 400 })), eventTypes: ['invoice.paid'] });
-    await createEndpoint(h(), tenant, { url: routes.on(`/c/${tenant}`, () => ({})), eventTypes: ['invoice.voided'] });
+    const a = await createEndpoint(h(), tenant, { url: rig.routes.on(`/a/${tenant}`, () => ({})), eventTypes: ['invoice'] });
+    const b = await createEndpoint(h(), tenant, { url: rig.routes.on(`/b/${tenant}`, () => ({ status: 400 })), eventTypes: ['invoice.paid'] });
+    await createEndpoint(h(), tenant, { url: rig.routes.on(`/c/${tenant}`, () => ({})), eventTypes: ['invoice.voided'] });
     const res = await publish(h(), tenant, `{"type":"invoice.paid","accountId":"acc_9","relatedEntity":{"id":"inv_1","type":"invoice"},"data":${rawData}}`);
     expect(res.statusCode, res.body).toBe(202);
     const eventId = res.json().id as string;

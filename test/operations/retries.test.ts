@@ -1,34 +1,19 @@
 // Sending a delivery again by hand, end to end with a worker and a receiver: retry (another attempt
 // of the same delivery) and redeliver (a new delivery cloned from it), both with Idempotency-Key,
 // and a retry refused while the delivery is being sent.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { DeliveryWorker } from '../../src/delivery/worker.ts';
-import { startWorker } from '../../src/herald.ts';
+import {  expect, it } from 'vitest';
 import { expectProblem } from '../support/api.ts';
-import { createEndpoint, defineEventType, deliveriesOfEvent, getDelivery, publishOne, routeByPath, settledDelivery, sleep, waitFor, type DeliveryView } from '../support/delivery.ts';
+import { createEndpoint, deliveriesOfEvent, deliveryRig, getDelivery, publishOne, settledDelivery, sleep, type DeliveryView, waitFor } from '../support/delivery.ts';
 import { describeEachHerald } from '../support/herald.ts';
-import { createReceiver, type Receiver } from '../support/receiver.ts';
 
 describeEachHerald('retry and redeliver', (h) => {
-  let receiver: Receiver;
-  let routes: ReturnType<typeof routeByPath>;
-  let worker: DeliveryWorker;
-  beforeAll(async () => {
-    receiver = await createReceiver();
-    routes = routeByPath(receiver);
-    worker = startWorker(h().ctx, { pollIntervalMs: 20 });
-    await defineEventType(h(), 'parcel.shipped');
-  });
-  afterAll(async () => {
-    await worker.stop(2_000);
-    await receiver.close();
-  });
+  const rig = deliveryRig(h, ['parcel.shipped']);
 
   /** A tenant whose one endpoint answers as `status()` says, and one delivery of it that failed. */
   async function failedDelivery(status: { code: number }) {
     const tenant = await h().createTenant();
     const path = `/r/${tenant}`;
-    const url = routes.on(path, () => ({ status: status.code }));
+    const url = rig.routes.on(path, () => ({ status: status.code }));
     const endpoint = await createEndpoint(h(), tenant, { url, eventTypes: ['parcel'] });
     const event = await publishOne(h(), tenant, 'parcel.shipped', { parcel: 1 });
     const delivery = await settledDelivery(h(), tenant, event.id);
@@ -57,7 +42,7 @@ describeEachHerald('retry and redeliver', (h) => {
     const after = await settled(tenant, delivery.id, 2);
     expect(after.status).toBe('succeeded');
     expect(after.attempts.map((a) => [a.attemptNumber, a.outcome, a.statusCode])).toEqual([[1, 'http_5xx', 500], [2, 'success', 200]]);
-    expect(routes.requests(path).map((r) => r.headers['webhook-id'])).toEqual([eventId, eventId]);
+    expect(rig.routes.requests(path).map((r) => r.headers['webhook-id'])).toEqual([eventId, eventId]);
     expect(await deliveriesOfEvent(h(), tenant, eventId)).toHaveLength(1);
 
     // A delivered one can be sent once more too.
@@ -77,7 +62,7 @@ describeEachHerald('retry and redeliver', (h) => {
     expect(again.json()).toEqual(first.json());
     await sleep(300);
     expect((await getDelivery(h(), tenant, delivery.id)).attemptCount).toBe(2);
-    expect(routes.requests(path)).toHaveLength(2);
+    expect(rig.routes.requests(path)).toHaveLength(2);
 
     const other = await failedDelivery({ code: 500 });
     const reused = await post(other.tenant, other.delivery.id, 'retry', 'retry-key-1');
@@ -89,9 +74,9 @@ describeEachHerald('retry and redeliver', (h) => {
 
   /** A second failed delivery on the tenant's endpoint. */
   async function anotherDelivery(tenant: string, path: string): Promise<DeliveryView> {
-    const before = routes.requests(path).length;
+    const before = rig.routes.requests(path).length;
     const event = await publishOne(h(), tenant, 'parcel.shipped', { parcel: 2 });
-    await waitFor('the second delivery', async () => (routes.requests(path).length > before ? true : undefined));
+    await waitFor('the second delivery', async () => (rig.routes.requests(path).length > before ? true : undefined));
     return settledDelivery(h(), tenant, event.id);
   }
 
@@ -109,7 +94,7 @@ describeEachHerald('retry and redeliver', (h) => {
     expect(sent).toMatchObject({ status: 'succeeded', clonedFrom: delivery.id });
     expect(sent.attempts.map((a) => a.statusCode)).toEqual([204]);
     expect(await getDelivery(h(), tenant, delivery.id)).toMatchObject({ status: 'failed', attemptCount: 1 });
-    expect(routes.requests(path).map((r) => r.headers['webhook-id'])).toEqual([eventId, eventId]);
+    expect(rig.routes.requests(path).map((r) => r.headers['webhook-id'])).toEqual([eventId, eventId]);
     const search = await h().request({ method: 'GET', url: `/v1/tenants/${tenant}/deliveries?eventId=${eventId}` });
     expect(search.json().data.map((d: { id: string; clonedFrom: string | null }) => [d.id, d.clonedFrom])).toEqual([[clone.id, delivery.id], [delivery.id, null]]);
   });
@@ -136,10 +121,10 @@ describeEachHerald('retry and redeliver', (h) => {
     const tenant = await h().createTenant();
     const path = `/slow/${tenant}`;
     let hang = true;
-    const url = routes.on(path, () => (hang ? { hang: true } : { status: 200 }));
+    const url = rig.routes.on(path, () => (hang ? { hang: true } : { status: 200 }));
     await createEndpoint(h(), tenant, { url, eventTypes: ['parcel'] });
     const event = await publishOne(h(), tenant, 'parcel.shipped');
-    await waitFor('the request to arrive', async () => (routes.requests(path).length === 1 ? true : undefined));
+    await waitFor('the request to arrive', async () => (rig.routes.requests(path).length === 1 ? true : undefined));
     const [delivery] = await deliveriesOfEvent(h(), tenant, event.id);
 
     const busy = await post(tenant, delivery!.id, 'retry');

@@ -3,15 +3,12 @@
 // loopback receiver.
 import type { LightMyRequestResponse } from 'fastify';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryWorker } from '../../src/delivery/worker.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.ts';
 import type { Permission } from '../../src/domain/types.ts';
-import { startWorker } from '../../src/herald.ts';
 import { anonymous } from '../support/api.ts';
-import { defineEventType, publishOne, routeByPath, waitFor } from '../support/delivery.ts';
+import { deliveryRig, publishOne, waitFor } from '../support/delivery.ts';
 import { describeEachHerald } from '../support/herald.ts';
-import { createReceiver, type Receiver } from '../support/receiver.ts';
 
 interface FluteError {
   code: string;
@@ -56,21 +53,9 @@ function parseCsv(text: string): string[][] {
 }
 
 describeEachHerald('Flute v2 (seed 000)', (h) => {
-  let receiver: Receiver;
-  let routes: ReturnType<typeof routeByPath>;
-  let worker: DeliveryWorker;
+  const rig = deliveryRig(h, ['payment.succeeded', 'payment.failed', 'subscription.renewed'], 50);
   let n = 0;
 
-  beforeAll(async () => {
-    receiver = await createReceiver();
-    routes = routeByPath(receiver);
-    worker = startWorker(h().ctx, { pollIntervalMs: 50 });
-    for (const type of ['payment.succeeded', 'payment.failed', 'subscription.renewed']) await defineEventType(h(), type);
-  });
-  afterAll(async () => {
-    await worker.stop(1_000);
-    await receiver.close();
-  });
 
   const flute = (as: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
     h().request({ method: method as 'GET', url: `/v2/webhooks${url}`, as, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
@@ -81,8 +66,8 @@ describeEachHerald('Flute v2 (seed 000)', (h) => {
     return { id, key: await h().createKey(id) };
   }
 
-  /** A receiver path answering 200 "ok" (or what `status` says), as a URL. */
-  const receiverUrl = (status = 200) => routes.on(`/flute/${++n}`, () => ({ status, body: status < 300 ? 'ok' : 'nope' }));
+  /** A rig.receiver path answering 200 "ok" (or what `status` says), as a URL. */
+  const receiverUrl = (status = 200) => rig.routes.on(`/flute/${++n}`, () => ({ status, body: status < 300 ? 'ok' : 'nope' }));
 
   async function createWebhook(key: string, body: Record<string, unknown> = {}, query = '') {
     const res = await flute(key, 'POST', `/endpoints${query}`, { endpointUrl: receiverUrl(), eventTypes: ['payment.succeeded'], ...body });
@@ -259,7 +244,7 @@ describeEachHerald('Flute v2 (seed 000)', (h) => {
     it('sends a signed webhook.ping to the endpoint and answers with the outcome', async () => {
       const m = await merchant();
       const path = `/ping-ok/${m.id}`;
-      const endpointUrl = routes.on(path, () => ({ status: 200, body: 'pong', headers: { 'x-receiver': 'yes' } }));
+      const endpointUrl = rig.routes.on(path, () => ({ status: 200, body: 'pong', headers: { 'x-receiver': 'yes' } }));
       const hook = await createWebhook(m.key, { endpointUrl });
       const res = await flute(m.key, 'POST', `/endpoints/${hook.webhookId}/ping`);
       expect(res.statusCode, res.body).toBe(200);
@@ -270,7 +255,7 @@ describeEachHerald('Flute v2 (seed 000)', (h) => {
       });
       expect(body.attempt.response.headers['x-receiver']).toBe('yes');
 
-      const [request] = routes.requests(path);
+      const [request] = rig.routes.requests(path);
       const verified = new StandardWebhook(hook.secret).verify(request!.body, request!.headers as Record<string, string>) as Record<string, unknown>;
       expect(verified).toMatchObject({ id: body.eventId, type: 'webhook.ping', webhookId: hook.webhookId, brandId: m.id });
 
@@ -328,7 +313,7 @@ describeEachHerald('Flute v2 (seed 000)', (h) => {
     it('GET /delivery-logs/{webhookId} gives every attempt with the full request and response', async () => {
       const m = await merchant();
       const path = `/detail/${m.id}`;
-      const endpointUrl = routes.on(path, () => ({ status: 201, body: '{"received":true}', headers: { 'content-type': 'application/json' } }));
+      const endpointUrl = rig.routes.on(path, () => ({ status: 201, body: '{"received":true}', headers: { 'content-type': 'application/json' } }));
       const hook = await createWebhook(m.key, { endpointUrl });
       const event = await publishOne(h(), m.id, 'payment.succeeded', { amount: 250, currency: 'EUR' });
       const page = await settledLog(m.key, hook.webhookId);
@@ -338,7 +323,7 @@ describeEachHerald('Flute v2 (seed 000)', (h) => {
       expect(entry).toMatchObject({ eventId: event.id, webhookId: hook.webhookId, status: 'succeeded', attemptCount: 1 });
       expect(entry!.attempts).toHaveLength(1);
       const attempt = entry!.attempts[0];
-      const [received] = routes.requests(path);
+      const [received] = rig.routes.requests(path);
       expect(attempt).toMatchObject({
         attemptNumber: 1, success: true, outcome: 'success', error: null,
         request: { method: 'POST', url: endpointUrl, body: received!.body },
@@ -433,7 +418,7 @@ describeEachHerald('Flute v2 (seed 000)', (h) => {
       const m = await merchant();
       const path = `/retry/${m.id}`;
       let up = false;
-      const endpointUrl = routes.on(path, () => (up ? { status: 200 } : { status: 500, body: 'down' }));
+      const endpointUrl = rig.routes.on(path, () => (up ? { status: 200 } : { status: 500, body: 'down' }));
       const hook = await createWebhook(m.key, { endpointUrl });
       const event = await publishOne(h(), m.id, 'payment.succeeded', { n: 1 });
       const failed = (await settledLog(m.key, hook.webhookId)).data[0]!;
@@ -452,7 +437,7 @@ describeEachHerald('Flute v2 (seed 000)', (h) => {
       expect(after.attempts.map((a: { attemptNumber: number; success: boolean; response: { statusCode: number } }) => [a.attemptNumber, a.success, a.response.statusCode]))
         .toEqual([[1, false, 500], [2, true, 200]]);
       // Both attempts carried the same message id (webhook-id).
-      expect(routes.requests(path).map((r) => r.headers['webhook-id'])).toEqual([event.id, event.id]);
+      expect(rig.routes.requests(path).map((r) => r.headers['webhook-id'])).toEqual([event.id, event.id]);
     });
 
     it('answers the same 202 for a repeated Idempotency-Key, and 404 for an unknown or malformed id', async () => {

@@ -3,14 +3,11 @@
 // and offset paging with meta, redelivery with its idempotency key, typed ids and errors.
 import type { LightMyRequestResponse } from 'fastify';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryWorker } from '../../src/delivery/worker.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.ts';
 import { encodeTypedId } from '../../src/domain/typedIds.ts';
-import { startWorker } from '../../src/herald.ts';
-import { createEndpoint, defineEventType, getDelivery, publish, routeByPath, waitFor } from '../support/delivery.ts';
+import { createEndpoint, deliveryRig, getDelivery, publish, waitFor } from '../support/delivery.ts';
 import { describeEachHerald } from '../support/herald.ts';
-import { createReceiver, type Receiver } from '../support/receiver.ts';
 
 /** The documented example notification, in search answers. */
 const documentedNotification = {
@@ -73,20 +70,7 @@ function expectError(res: LightMyRequestResponse, status: number, code: string):
 }
 
 describeEachHerald('Flowbrite (seed 001): webhook notifications', (h) => {
-  let receiver: Receiver;
-  let routes: ReturnType<typeof routeByPath>;
-  let worker: DeliveryWorker;
-  beforeAll(async () => {
-    receiver = await createReceiver();
-    routes = routeByPath(receiver);
-    worker = startWorker(h().ctx, { pollIntervalMs: 50 });
-    await defineEventType(h(), 'payment.sent');
-    await defineEventType(h(), 'order.created');
-  });
-  afterAll(async () => {
-    await worker.stop(1_000);
-    await receiver.close();
-  });
+  const rig = deliveryRig(h, ['payment.sent', 'order.created'], 50);
 
   let n = 0;
   /** A tenant, its live API key and one subscription (endpoint) receiving on its own path. */
@@ -94,7 +78,7 @@ describeEachHerald('Flowbrite (seed 001): webhook notifications', (h) => {
     const tenant = await h().createTenant();
     const key = await h().createKey(tenant);
     const path = `/flowbrite/${++n}`;
-    const url = routes.on(path, () => ({ status: options.status ?? 200 }));
+    const url = rig.routes.on(path, () => ({ status: options.status ?? 200 }));
     const endpoint = await createEndpoint(h(), tenant, { url, eventTypes: options.eventTypes ?? ['*'] });
     return { tenant, key, path, url, endpoint, whs: encodeTypedId('whs', endpoint.id) };
   }
@@ -169,7 +153,7 @@ describeEachHerald('Flowbrite (seed 001): webhook notifications', (h) => {
     it('shows natively published events as notifications delivered to the subscription, signed', async () => {
       const s = await subscription();
       const eventId = await publishEvent(s.tenant, { ...paymentSent, data: { id: 'pmt_2', amount: 12.5 } });
-      const [request] = await receiver.waitForRequests(receiver.requests.length + 1, 5_000).then(() => routes.requests(s.path));
+      const [request] = await rig.receiver.waitForRequests(rig.receiver.requests.length + 1, 5_000).then(() => rig.routes.requests(s.path));
       expect(request!.headers['webhook-id']).toBe(eventId);
       const envelope = new Webhook(s.endpoint.secret).verify(request!.body, request!.headers as Record<string, string>) as Record<string, unknown>;
       expect(envelope).toMatchObject({ id: eventId, type: 'payment.sent', webhookId: s.endpoint.id, data: { id: 'pmt_2', amount: 12.5 } });
@@ -329,7 +313,7 @@ describeEachHerald('Flowbrite (seed 001): webhook notifications', (h) => {
 
     it('replays the documented example: a clone in the documented shape, queued at once', async () => {
       const s = await deliveredNotification();
-      const before = routes.requests(s.path).length;
+      const before = rig.routes.requests(s.path).length;
       const res = await redeliver(s.key, s.original.id, 'idem-1');
       expect(res.statusCode, res.body).toBe(201);
       const body = res.json() as { data: Notification };
@@ -353,9 +337,9 @@ describeEachHerald('Flowbrite (seed 001): webhook notifications', (h) => {
       expect(body.data.id).not.toBe(s.original.id);
       expect(Math.abs(Date.parse(`${body.data.createdOn}Z`) - Date.now())).toBeLessThan(10_000);
 
-      // Queued at once: the receiver gets the same event again.
-      await waitFor('the redelivery', async () => (routes.requests(s.path).length > before ? true : undefined));
-      const [first, second] = routes.requests(s.path);
+      // Queued at once: the rig.receiver gets the same event again.
+      await waitFor('the redelivery', async () => (rig.routes.requests(s.path).length > before ? true : undefined));
+      const [first, second] = rig.routes.requests(s.path);
       expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
       await settled(s.tenant, 2);
       const all = (await search(s.key, s.whs, 'sortBy=createdOn:ASC')).json() as SearchAnswer;

@@ -6,13 +6,10 @@ import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryWorker } from '../../src/delivery/worker.ts';
+import {  describe, expect, it } from 'vitest';
 import type { Queryable } from '../../src/store/db.ts';
-import { startWorker } from '../../src/herald.ts';
-import { defineEventType, publishOne, routeByPath, waitFor } from '../support/delivery.ts';
+import { deliveryRig, publishOne, waitFor } from '../support/delivery.ts';
 import { describeEachHerald, type TestHerald } from '../support/herald.ts';
-import { createReceiver, type Receiver } from '../support/receiver.ts';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const dateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -115,20 +112,7 @@ async function closedPort(): Promise<number> {
 }
 
 describeEachHerald('flexEngage webhooks API (seed 002)', (h) => {
-  let receiver: Receiver;
-  let routes: ReturnType<typeof routeByPath>;
-  let worker: DeliveryWorker;
-  beforeAll(async () => {
-    receiver = await createReceiver();
-    routes = routeByPath(receiver);
-    worker = startWorker(h().ctx, { pollIntervalMs: 50 });
-    await defineEventType(h(), smsReceipt);
-    await defineEventType(h(), 'NOTIFICATION.EMAIL.OPENED');
-  });
-  afterAll(async () => {
-    await worker.stop(1_000);
-    await receiver.close();
-  });
+  const rig = deliveryRig(h, [smsReceipt, 'NOTIFICATION.EMAIL.OPENED'], 50);
 
   /** Waits until the event is no longer PENDING through this surface, and returns it. */
   async function settledEvent(brandId: string, key: string, webhookId: string, eventId: string, attempts = 1): Promise<EventWithAttempts> {
@@ -383,11 +367,11 @@ describeEachHerald('flexEngage webhooks API (seed 002)', (h) => {
   describe('events of a webhook, delivered with the guide’s envelope', () => {
     it('delivers the seed 003 envelope with the webhook id and brand id of this surface, signed', async () => {
       const { brandId, key } = await brand(h());
-      const url = routes.on(`/envelope/${brandId}`, () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"example": "response json"}' }));
+      const url = rig.routes.on(`/envelope/${brandId}`, () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"example": "response json"}' }));
       const webhook = await createWebhook(h(), brandId, key, { endpoint: url, events: [smsReceipt] });
       const published = await publishOne(h(), brandId, smsReceipt, { messageId: 'm-1', to: '+15555550100' });
       const event = await settledEvent(brandId, key, webhook.id, published.id);
-      const [request] = routes.requests(`/envelope/${brandId}`);
+      const [request] = rig.routes.requests(`/envelope/${brandId}`);
       const envelope = JSON.parse(request!.body) as Record<string, unknown>;
       expect(envelope).toMatchObject({ id: published.id, brandId, webhookId: webhook.id, type: smsReceipt, data: { messageId: 'm-1', to: '+15555550100' } });
       expect(envelope.created).toMatch(dateTime);
@@ -398,10 +382,10 @@ describeEachHerald('flexEngage webhooks API (seed 002)', (h) => {
 
     it('lists the events sent to the webhook and shows one with its attempts, as documented', async () => {
       const { brandId, key } = await brand(h());
-      const url = routes.on(`/ok/${brandId}`, () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"example": "response json"}' }));
+      const url = rig.routes.on(`/ok/${brandId}`, () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"example": "response json"}' }));
       const webhook = await createWebhook(h(), brandId, key, { endpoint: url, events: [smsReceipt] });
       // Another webhook of the brand, for other events: its deliveries are not this webhook's.
-      const otherUrl = routes.on(`/other/${brandId}`, () => ({}));
+      const otherUrl = rig.routes.on(`/other/${brandId}`, () => ({}));
       const other = await createWebhook(h(), brandId, key, { endpoint: otherUrl, events: ['NOTIFICATION.EMAIL'] });
       const published = await publishOne(h(), brandId, smsReceipt, { messageId: 'm-2' });
       const email = await publishOne(h(), brandId, 'NOTIFICATION.EMAIL.OPENED', {});
@@ -446,7 +430,7 @@ describeEachHerald('flexEngage webhooks API (seed 002)', (h) => {
     it('records failed attempts with the response, or none when no response came, and retries as a new attempt (202)', async () => {
       const { brandId, key } = await brand(h());
       let failing = true;
-      const url = routes.on(`/flaky/${brandId}`, () => (failing ? { status: 500, body: 'down for maintenance' } : { status: 204 }));
+      const url = rig.routes.on(`/flaky/${brandId}`, () => (failing ? { status: 500, body: 'down for maintenance' } : { status: 204 }));
       const webhook = await createWebhook(h(), brandId, key, { endpoint: url, events: ['NOTIFICATION.*'] });
       const published = await publishOne(h(), brandId, smsReceipt, {});
       const failed = await settledEvent(brandId, key, webhook.id, published.id, 2);
@@ -471,7 +455,7 @@ describeEachHerald('flexEngage webhooks API (seed 002)', (h) => {
       expect(retried.attempts.slice(0, 2)).toEqual(failed.attempts);
       expect(retried.attempts[2]).toMatchObject({ status: 'SUCCESS', response: { statusCode: 204, body: '' } });
       expect(new Set(retried.attempts.map((a) => a.id)).size).toBe(3);
-      const bodies = routes.requests(`/flaky/${brandId}`).map((r) => JSON.parse(r.body) as { id: string; attemptId: string });
+      const bodies = rig.routes.requests(`/flaky/${brandId}`).map((r) => JSON.parse(r.body) as { id: string; attemptId: string });
       expect(bodies.map((b) => b.id)).toEqual([published.id, published.id, published.id]);
       expect(bodies.map((b) => b.attemptId)).toEqual(retried.attempts.map((a) => a.id));
 
@@ -485,7 +469,7 @@ describeEachHerald('flexEngage webhooks API (seed 002)', (h) => {
 
     it('pages with size, startId and page.lastId, oldest first, and filters on start and end', async () => {
       const { brandId, key } = await brand(h());
-      const url = routes.on(`/paged/${brandId}`, () => ({}));
+      const url = rig.routes.on(`/paged/${brandId}`, () => ({}));
       const webhook = await createWebhook(h(), brandId, key, { endpoint: url, events: [smsReceipt] });
       const ids: string[] = [];
       const times: string[] = [];
@@ -530,13 +514,13 @@ describeEachHerald('flexEngage webhooks API (seed 002)', (h) => {
 
     it('lists an event once even after a redelivery through the native API (a clone)', async () => {
       const { brandId, key } = await brand(h());
-      const url = routes.on(`/cloned/${brandId}`, () => ({}));
+      const url = rig.routes.on(`/cloned/${brandId}`, () => ({}));
       const webhook = await createWebhook(h(), brandId, key, { endpoint: url, events: [smsReceipt] });
       const published = await publishOne(h(), brandId, smsReceipt, {});
       const original = await settledEvent(brandId, key, webhook.id, published.id);
       const [delivery] = (await h().request({ method: 'GET', url: `/v1/tenants/${brandId}/deliveries?eventId=${published.id}` })).json().data as { id: string }[];
       expect((await h().request({ method: 'POST', url: `/v1/tenants/${brandId}/deliveries/${delivery!.id}/redeliver` })).statusCode).toBe(202);
-      await waitFor('the clone to be sent', async () => (routes.requests(`/cloned/${brandId}`).length >= 2 ? true : undefined));
+      await waitFor('the clone to be sent', async () => (rig.routes.requests(`/cloned/${brandId}`).length >= 2 ? true : undefined));
       const list = expectJson(await h().request({ method: 'GET', url: `/v1/${brandId}/webhooks/${webhook.id}/events`, as: key }), 200) as { events: EventBody[] };
       expect(list.events.map((e) => e.id)).toEqual([published.id]);
       expect(await settledEvent(brandId, key, webhook.id, published.id)).toEqual(original);
@@ -545,7 +529,7 @@ describeEachHerald('flexEngage webhooks API (seed 002)', (h) => {
     it('answers 404 for an unknown webhook, another brand’s webhook and an unknown event', async () => {
       const { brandId, key } = await brand(h());
       const other = await brand(h());
-      const url = routes.on(`/404/${brandId}`, () => ({}));
+      const url = rig.routes.on(`/404/${brandId}`, () => ({}));
       const mine = await createWebhook(h(), brandId, key, { endpoint: url, events: [smsReceipt] });
       const theirs = await createWebhook(h(), other.brandId, other.key, { endpoint: url, events: [smsReceipt] });
       const published = await publishOne(h(), other.brandId, smsReceipt, {});
@@ -572,7 +556,7 @@ describeEachHerald('flexEngage webhooks API (seed 002)', (h) => {
       const brandId = await h().createTenant();
       const key = await h().createKey(brandId);
       const reader = await h().createKey(brandId, { permissions: ['webhooks:read'] });
-      const url = routes.on(`/reader/${brandId}`, () => ({}));
+      const url = rig.routes.on(`/reader/${brandId}`, () => ({}));
       const webhook = await createWebhook(h(), brandId, key, { endpoint: url, events: [smsReceipt] });
       const published = await publishOne(h(), brandId, smsReceipt, {});
       await settledEvent(brandId, key, webhook.id, published.id);

@@ -4,13 +4,10 @@
 // invalidates the old secret at once (verified with the standardwebhooks package).
 import type { LightMyRequestResponse } from 'fastify';
 import { Webhook as StandardWebhook, WebhookVerificationError } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryWorker } from '../../src/delivery/worker.ts';
+import {  describe, expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.ts';
-import { startWorker } from '../../src/herald.ts';
-import { defineEventType, publish, routeByPath, waitFor } from '../support/delivery.ts';
+import { deliveryRig, publish, waitFor } from '../support/delivery.ts';
 import { describeEachHerald } from '../support/herald.ts';
-import { createReceiver, type Receiver } from '../support/receiver.ts';
 
 /** The fields of the documented response; account_ids is the only one not marked required. */
 const requiredFields = ['account_type', 'created_at', 'enabled', 'id', 'secret', 'url'];
@@ -47,19 +44,7 @@ function expectError(res: LightMyRequestResponse, status: number, code: string):
 }
 
 describeEachHerald('Accounts API (seed 004): /v1/webhooks', (h) => {
-  let receiver: Receiver;
-  let routes: ReturnType<typeof routeByPath>;
-  let worker: DeliveryWorker;
-  beforeAll(async () => {
-    receiver = await createReceiver();
-    routes = routeByPath(receiver);
-    worker = startWorker(h().ctx, { pollIntervalMs: 50 });
-    await defineEventType(h(), 'payment.sent');
-  });
-  afterAll(async () => {
-    await worker.stop(1_000);
-    await receiver.close();
-  });
+  const rig = deliveryRig(h, ['payment.sent'], 50);
 
   let n = 0;
   /** URLs under .test (RFC 2606): they match the documented rule and never reach the network. */
@@ -297,15 +282,15 @@ describeEachHerald('Accounts API (seed 004): /v1/webhooks', (h) => {
       const { tenant, key } = await organisation();
       const created = await create(key);
       // The documented rule allows only public https URLs; to receive on loopback, the operator
-      // points the same endpoint at the test receiver through the native API.
+      // points the same endpoint at the test rig.receiver through the native API.
       const path = `/accounts/${tenant}`;
-      const patched = await h().request({ method: 'PATCH', url: `/v1/tenants/${tenant}/endpoints/${created.id}`, payload: { url: routes.on(path, () => ({})) } });
+      const patched = await h().request({ method: 'PATCH', url: `/v1/tenants/${tenant}/endpoints/${created.id}`, payload: { url: rig.routes.on(path, () => ({})) } });
       expect(patched.statusCode, patched.body).toBe(200);
       const deliver = async () => {
         const res = await publish(h(), tenant, { type: 'payment.sent', data: { amount: 1 } });
         expect(res.statusCode, res.body).toBe(202);
         const id = res.json().id as string;
-        return waitFor('the delivery', async () => routes.requests(path).find((r) => r.headers['webhook-id'] === id));
+        return waitFor('the delivery', async () => rig.routes.requests(path).find((r) => r.headers['webhook-id'] === id));
       };
       const verify = (secret: string, request: { body: string; headers: Record<string, unknown> }) =>
         new StandardWebhook(secret).verify(request.body, request.headers as Record<string, string>);

@@ -1,36 +1,18 @@
 // Shortcuts for the delivery tests: event types, endpoints, publishing raw bodies, reading
 // deliveries back through the API, and waiting for the worker to get somewhere.
 import type { LightMyRequestResponse } from 'fastify';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { DeliveryWorker } from '../../src/delivery/worker.ts';
+import { startWorker } from '../../src/herald.ts';
+import type { Attempt, Delivery } from '../../src/store/deliveryLog.ts';
 import type { TestHerald } from './herald.ts';
-import type { RecordedRequest, Receiver, Responder } from './receiver.ts';
+import { createReceiver, type RecordedRequest, type Receiver, type Responder } from './receiver.ts';
 
-export interface AttemptView {
-  id: string;
-  attemptNumber: number;
-  url: string;
-  requestHeaders: Record<string, string>;
-  outcome: string;
-  statusCode: number | null;
-  responseHeaders: Record<string, string> | null;
-  responseBody: string | null;
-  responseTruncated: boolean;
-  error: string | null;
-  durationMs: number;
-  createdAt: string;
-}
+/** A type as the API sends it: dates become RFC 3339 strings. */
+type AsJson<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
 
-export interface DeliveryView {
-  id: string;
-  eventId: string;
-  endpointId: string;
-  eventType: string;
-  status: 'pending' | 'succeeded' | 'failed';
-  attemptCount: number;
-  nextAttemptAt: string | null;
-  lastOutcome: string | null;
-  attempts: AttemptView[];
-}
+export type AttemptView = AsJson<Omit<Attempt, 'deliveryId'>>;
+export type DeliveryView = AsJson<Omit<Delivery, 'lockedUntil'>> & { attempts: AttemptView[] };
 
 /** Creates (or replaces) an event type. */
 export async function defineEventType(h: TestHerald, name: string, schema?: object): Promise<void> {
@@ -132,4 +114,24 @@ export function routeByPath(receiver: Receiver) {
     },
     requests: (path: string) => receiver.requests.filter((r) => pathOf(r) === path),
   };
+}
+
+/**
+ * What most delivery tests share: a loopback receiver answering by path, a worker on `h`'s
+ * context, and the event types they publish — set up before the suite and torn down after it.
+ * Read the fields inside tests (they are set in beforeAll).
+ */
+export function deliveryRig(h: () => TestHerald, eventTypes: string[], pollIntervalMs = 20) {
+  const rig = {} as { receiver: Receiver; routes: ReturnType<typeof routeByPath>; worker: DeliveryWorker };
+  beforeAll(async () => {
+    rig.receiver = await createReceiver();
+    rig.routes = routeByPath(rig.receiver);
+    rig.worker = startWorker(h().ctx, { pollIntervalMs });
+    for (const type of eventTypes) await defineEventType(h(), type);
+  });
+  afterAll(async () => {
+    await rig.worker?.stop(2_000);
+    await rig.receiver?.close();
+  });
+  return rig;
 }
