@@ -2,8 +2,6 @@
 // (item 10), end to end over loopback: success, a network failure, a receiver that hangs, a body
 // that trickles past the deadline, a huge response, a redirect (never followed) and an address the
 // SSRF guard refuses when connecting.
-import { once } from 'node:events';
-import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSender } from '../../src/delivery/httpSender.ts';
 import type { DeliveryWorker } from '../../src/delivery/worker.ts';
@@ -11,19 +9,10 @@ import { NetworkPolicy } from '../../src/domain/networkPolicy.ts';
 import { startWorker } from '../../src/herald.ts';
 import { createEndpoint, defineEventType, publishOne, routeByPath, settledDelivery, sleep } from '../support/delivery.ts';
 import { describeEachHerald } from '../support/herald.ts';
-import { createReceiver, type Receiver } from '../support/receiver.ts';
+import { closedPort, createReceiver, type Receiver } from '../support/receiver.ts';
 
 const timeoutMs = 1_000;
 const config = { allowHttp: true, allowedCidrs: ['127.0.0.0/8'], retryScheduleMs: [0, 100], deliveryTimeoutMs: timeoutMs };
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describeEachHerald('attempts and outcomes', (h) => {
   let receiver: Receiver;

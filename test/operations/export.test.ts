@@ -7,30 +7,9 @@ import { request } from 'undici';
 import { beforeAll, expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.ts';
 import { exportColumns } from '../../src/services/export.ts';
-import { expectProblem } from '../support/api.ts';
+import { expectProblem, parseCsv } from '../support/api.ts';
 import { describeEachHerald } from '../support/herald.ts';
 import { daysAgo, seedDelivery, seedEvent, seedMany } from '../support/seed.ts';
-
-/** RFC 4180: fields separated by commas, records by CRLF, quoted fields with "" for a quote. */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') record.push(field), (field = '');
-    else if (c === '\r' && text[i + 1] === '\n') record.push(field), records.push(record), (field = ''), (record = []), i++;
-    else field += c;
-  }
-  expect(field === '' && record.length === 0, 'the CSV ends with CRLF').toBe(true);
-  return records;
-}
 
 const errors = [
   '=HYPERLINK("http://evil.example","click")',

@@ -6,7 +6,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.ts';
 import type { Permission } from '../../src/domain/types.ts';
-import { anonymous } from '../support/api.ts';
+import { anonymous, parseCsv } from '../support/api.ts';
 import { deliveryRig, publishOne, waitFor } from '../support/delivery.ts';
 import { describeEachHerald } from '../support/herald.ts';
 
@@ -28,28 +28,6 @@ function expectErrors(res: LightMyRequestResponse, status: number, code: string)
     expect(e.message).toEqual(expect.any(String));
   }
   return body.errors;
-}
-
-/** RFC 4180 CSV (quoted fields, doubled quotes, CRLF) into rows of fields. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field), rows.push(row), (row = []), (field = ''), i++;
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) row.push(field), rows.push(row);
-  return rows;
 }
 
 describeEachHerald('Flute v2 (seed 000)', (h) => {

@@ -2,13 +2,12 @@
 // every documented example request replayed against Herald and the answer checked field by field
 // against the document, every documented status code, and events published natively, delivered to
 // a loopback receiver and then read, paged and retried through this surface.
-import { once } from 'node:events';
-import net, { type AddressInfo } from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import { Webhook } from 'standardwebhooks';
 import {  describe, expect, it } from 'vitest';
 import type { Queryable } from '../../src/store/db.ts';
 import { deliveryRig, publishOne, waitFor } from '../support/delivery.ts';
+import { closedPort } from '../support/receiver.ts';
 import { describeEachHerald, type TestHerald } from '../support/herald.ts';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -100,15 +99,6 @@ function expectEvent(body: unknown, expected: Partial<EventBody>): EventBody {
 async function createWebhook(h: TestHerald, brandId: string, key: string, body: object = documentedWebhook): Promise<WebhookBody> {
   const res = await h.request({ method: 'POST', url: `/v1/${brandId}/webhooks`, payload: body, as: key });
   return expectWebhook(expectJson(res, 201), {});
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describeEachHerald('flexEngage webhooks API (seed 002)', (h) => {

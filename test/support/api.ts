@@ -64,3 +64,25 @@ export async function walkPages(
   } while (cursor);
   return { ids, pages };
 }
+
+/** Parses RFC 4180 CSV (CRLF line ends, quoted fields), checking it ends with a line end. */
+export function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let field = '';
+  let record: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"' && field === '') quoted = true;
+    else if (c === ',') record.push(field), (field = '');
+    else if (c === '\r' && text[i + 1] === '\n') record.push(field), records.push(record), (field = ''), (record = []), i++;
+    else field += c;
+  }
+  expect(field === '' && record.length === 0, 'the CSV ends with CRLF').toBe(true);
+  return records;
+}
+

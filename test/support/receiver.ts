@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 
 export interface RecordedRequest {
   method: string;
@@ -163,3 +163,13 @@ export async function createReceiver(options: { https?: { key: string; cert: str
   receiver.url = `${options.https ? 'https' : 'http'}://127.0.0.1:${port}`;
   return receiver;
 }
+
+/** A loopback port nothing listens on. */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
