@@ -2,46 +2,8 @@
 // error, a rate-limit refusal — into a HeraldError. Each API surface then renders HeraldErrors in
 // its own documented format (native: api/native/problem.ts).
 import type { FastifyError } from 'fastify';
-import { HeraldError, joinPath, type FieldError } from '../domain/errors.ts';
-
-interface AjvError {
-  instancePath: string;
-  keyword: string;
-  message?: string;
-  params: Record<string, unknown>;
-}
-
-function ajvPath(instancePath: string): string {
-  return instancePath
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((path, s) => (/^\d+$/.test(s) ? `${path}[${s}]` : joinPath(path, s)), '');
-}
-
-export function fieldErrorsFromAjv(errors: AjvError[]): FieldError[] {
-  const out: FieldError[] = [];
-  for (const e of errors) {
-    const path = ajvPath(e.instancePath);
-    switch (e.keyword) {
-      case 'required':
-        out.push({ path: joinPath(path, String(e.params.missingProperty)), message: 'is required' });
-        break;
-      case 'additionalProperties':
-        out.push({ path: joinPath(path, String(e.params.additionalProperty)), message: 'is not a known field' });
-        break;
-      case 'type':
-        out.push({ path, message: `must be ${String(e.params.type).replace(',', ' or ')}` });
-        break;
-      case 'enum':
-        out.push({ path, message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` });
-        break;
-      default:
-        out.push({ path, message: e.message ?? 'is invalid' });
-    }
-  }
-  return out.filter((e, i) => out.findIndex((o) => o.path === e.path && o.message === e.message) === i);
-}
+import { HeraldError } from '../domain/errors.ts';
+import { fieldErrorsFromAjv, type AjvError } from '../domain/schemaErrors.ts';
 
 const partNames: Record<string, string> = { body: 'body', querystring: 'query parameter', params: 'path parameter', headers: 'header' };
 

@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import { decodeCursor, toPage, type Page } from '../domain/cursor.ts';
 import { FieldErrors, notFound } from '../domain/errors.ts';
 import { assertEventTypeName } from '../domain/eventTypes.ts';
+import { fieldErrorsFromAjv } from '../domain/schemaErrors.ts';
 import type { Actor, EventType } from '../domain/types.ts';
 import * as store from '../store/eventTypes.ts';
 import { requireOperator } from './access.ts';
@@ -15,7 +16,7 @@ const ajv = new Ajv2020({ allErrors: true, strict: false });
 
 export function schemaProblems(schema: Record<string, unknown>): { path: string; message: string }[] {
   if (!ajv.validateSchema(schema)) {
-    return (ajv.errors ?? []).map((e) => ({ path: `schema${e.instancePath.replace(/\//g, '.')}`, message: e.message ?? 'is invalid' }));
+    return fieldErrorsFromAjv(ajv.errors ?? [], 'schema');
   }
   try {
     ajv.compile(schema);

@@ -4,6 +4,7 @@ import { FieldErrors, forbidden, joinPath } from '../domain/errors.ts';
 import { assertEventTypeName, subscriptionsCover } from '../domain/eventTypes.ts';
 import { newId } from '../domain/ids.ts';
 import type { Actor, Environment } from '../domain/types.ts';
+import { fieldErrorsFromAjv } from '../domain/schemaErrors.ts';
 import type { Queryable } from '../store/db.ts';
 import { insertEventsWithDeliveries, listFanOutTargets, type FanOutTarget, type NewDelivery, type NewEvent } from '../store/events.ts';
 import { actorEnvironment, reachTenant } from './access.ts';
@@ -51,11 +52,7 @@ async function validateInput(ctx: Context, input: PublishInput, errors: FieldErr
     const entry = await ctx.catalog.lookup(input.type);
     if (!entry) errors.add(at('type'), `${JSON.stringify(input.type)} is not a known event type (PUT /v1/event-types/${input.type} first)`);
     else if (entry.validate && !entry.validate(input.data)) {
-      for (const e of entry.validate.errors ?? []) {
-        const sub = e.instancePath.split('/').slice(1).reduce((p, s) => (/^\d+$/.test(s) ? `${p}[${s}]` : joinPath(p, s)), '');
-        const field = e.keyword === 'required' ? joinPath(sub, String(e.params.missingProperty)) : sub;
-        errors.add(joinPath(at('data'), field), e.keyword === 'required' ? 'is required by the event type schema' : `${e.message ?? 'is invalid'} (event type schema)`);
-      }
+      for (const e of fieldErrorsFromAjv(entry.validate.errors ?? [], at('data'))) errors.add(e.path, `${e.message} (event type schema)`);
     }
   }
   if (input.accountId !== undefined && input.accountId !== null && (input.accountId.length === 0 || input.accountId.length > 256)) {
