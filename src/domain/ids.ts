@@ -18,7 +18,8 @@ function randomBytes16(): Buffer {
   return bytes;
 }
 
-export function newId(now = Date.now()): string {
+export function newId(): string {
+  const now = Date.now();
   const bytes = randomBytes16();
   if (now > lastMs) {
     lastMs = now;

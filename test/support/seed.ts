@@ -4,11 +4,7 @@ import { newId } from '../../src/domain/ids.ts';
 import type { Environment } from '../../src/domain/types.ts';
 import type { Queryable } from '../../src/store/db.ts';
 
-/**
- * A UUIDv7 carrying the time `ms`: newId()'s counter and randomness under another timestamp.
- * (newId(ms) with an `ms` older than the newest id it made answers that newest time instead, to
- * stay monotonic, so it cannot backdate.)
- */
+/** A UUIDv7 carrying the time `ms` (past or future): newId()'s counter and randomness under another timestamp. */
 export function idAt(ms: number): string {
   const id = newId();
   const hex = ms.toString(16).padStart(12, '0');
