@@ -1,0 +1,63 @@
+// HERALD_SPLIT_ROLES: on PostgreSQL, `herald start` serves the API and runs the worker in a child
+// process; deliveries flow between them through the database and NOTIFY, and SIGTERM stops both.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drivers, freshDb, type TestDb } from '../support/databases.ts';
+import { killAll, startHeraldProcess } from '../support/process.ts';
+import { createReceiver, type Receiver } from '../support/receiver.ts';
+
+const postgresOnly = drivers.includes('postgres') ? describe : describe.skip;
+const token = 'split-roles-operator-token-000000';
+
+postgresOnly('split roles [postgres]', () => {
+  let testDb: TestDb;
+  let receiver: Receiver;
+  beforeAll(async () => {
+    testDb = await freshDb('postgres');
+    receiver = await createReceiver();
+  });
+  afterAll(async () => {
+    await killAll();
+    await receiver.close();
+    await testDb.drop();
+  });
+
+  it('runs the worker in a child process that delivers what the API accepted, and stops with the parent', { timeout: 90_000 }, async () => {
+    const herald = startHeraldProcess({
+      HERALD_DATABASE_URL: testDb.url!,
+      HERALD_SPLIT_ROLES: 'true',
+      HERALD_PORT: '0',
+      HERALD_ADMIN_TOKEN: token,
+      HERALD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      HERALD_ALLOW_HTTP: 'true',
+      HERALD_ALLOWED_CIDRS: '127.0.0.0/8',
+      HERALD_LOG_LEVEL: 'info',
+    });
+    const url = await herald.listening(60_000);
+    const worker = await herald.logged('worker started', 60_000);
+    expect(worker.pid).not.toBe(herald.child.pid); // the worker is another process
+
+    const call = (method: string, path: string, body: unknown) =>
+      fetch(url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await call('PUT', '/v1/event-types/split.test', {})).status).toBe(201);
+    expect((await call('POST', '/v1/tenants', { id: 'split', name: 'split' })).status).toBe(201);
+    expect((await call('POST', '/v1/tenants/split/endpoints', { url: `${receiver.url}/in`, eventTypes: ['split.test'] })).status).toBe(201);
+    const published = await call('POST', '/v1/tenants/split/events', { type: 'split.test', data: { n: 1 } });
+    expect(published.status).toBe(202);
+    const [request] = await receiver.waitForRequests(1, 20_000);
+    expect(request!.headers['webhook-id']).toBe(((await published.json()) as { id: string }).id);
+
+    herald.child.kill('SIGTERM');
+    expect(await herald.exited(30_000)).toBe(0);
+    const alive = () => {
+      try {
+        process.kill(worker.pid as number, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 50 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 100)); // until it is reaped
+    expect(alive(), 'the worker process ended too').toBe(false);
+  });
+});
