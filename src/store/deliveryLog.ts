@@ -72,7 +72,7 @@ export const toDelivery = (r: DeliveryRow): Delivery => ({
   environment: r.environment,
   status: r.status,
   attemptCount: r.attempt_count,
-  // While a worker holds the delivery, next_attempt_at is its lease, not a schedule.
+  // Only a pending delivery has a next attempt; a finished one keeps the column as it was.
   nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
   lockedUntil: r.locked_until,
   lastAttemptAt: r.last_attempt_at,

@@ -3,7 +3,7 @@
 // per-endpoint cap.
 import { beforeAll, beforeEach, expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.ts';
-import type { Queryable } from '../../src/store/db.ts';
+import type { Db, Queryable } from '../../src/store/db.ts';
 import { claimDueDeliveries, recordAttempts, releaseDeliveries, type ClaimOptions } from '../../src/store/deliveries.ts';
 import { insertEndpoint } from '../../src/store/endpoints.ts';
 import { insertEventsWithDeliveries } from '../../src/store/events.ts';
@@ -42,7 +42,7 @@ async function addDeliveries(q: Queryable, endpointId: string, count: number, du
   return deliveries.map((d) => d.id);
 }
 
-const claim = (q: Queryable, over: Partial<ClaimOptions> = {}) =>
+const claim = (q: Db, over: Partial<ClaimOptions> = {}) =>
   claimDueDeliveries(q, { limit: 100, leaseMs: 60_000, endpointCap: 1_000, inFlight: new Map(), scanLimit: 1_000, ...over });
 
 const sorted = (ids: string[]) => [...ids].sort();
@@ -95,7 +95,7 @@ describeEachDriver('store: the delivery queue', (db) => {
     const first = await claim(db(), { leaseMs: 200 });
     expect(sorted(first.map((d) => d.id))).toEqual(sorted(ids));
     const [row] = await db().query<{ locked: boolean; lease_ms: number }>(
-      `select locked_until is not null as locked, extract(epoch from next_attempt_at - now()) * 1000 as lease_ms from deliveries where id = $1`,
+      `select locked_until is not null as locked, extract(epoch from locked_until - now()) * 1000 as lease_ms from deliveries where id = $1`,
       [ids[0]],
     );
     expect(row!.locked).toBe(true);
@@ -108,6 +108,17 @@ describeEachDriver('store: the delivery queue', (db) => {
     expect(sorted(again.map((d) => d.id))).toEqual(sorted(ids));
     // The crashed holder never recorded an attempt: this is still the first one.
     expect(again.map((d) => d.attemptCount)).toEqual([0, 0]);
+  });
+
+  it('a claim only sets the lease: the schedule (next_attempt_at) stays as it was', async () => {
+    const ep = await addEndpoint(db());
+    const [id] = await addDeliveries(db(), ep, 1);
+    const select = 'select next_attempt_at, locked_until from deliveries where id = $1';
+    const [before] = await db().query<{ next_attempt_at: Date; locked_until: Date | null }>(select, [id]);
+    expect(await claim(db(), { leaseMs: 60_000 })).toHaveLength(1);
+    const [after] = await db().query<{ next_attempt_at: Date; locked_until: Date | null }>(select, [id]);
+    expect(after!.next_attempt_at).toEqual(before!.next_attempt_at);
+    expect(after!.locked_until!.getTime()).toBeGreaterThan(Date.now() + 50_000);
   });
 
   it('releaseDeliveries makes claimed rows due at once, for any worker', async () => {
