@@ -140,6 +140,10 @@ export interface Completion {
  * after a lease ran out keeps its final state), and each endpoint's health counters kept — a
  * success resets `consecutive_failures`, a final failure adds one. Healthy endpoints are written
  * at most once a minute.
+ *
+ * "Still pending" is written `status not in ('succeeded', 'failed')`: with `status = 'pending'`
+ * the planner may join through the partial index deliveries_due, which holds every pending row —
+ * with statistics that call the queue small it does, and each batch then reads the whole backlog.
  */
 export async function recordAttempts(q: Queryable, completions: Completion[]): Promise<void> {
   if (completions.length === 0) return;
@@ -161,7 +165,7 @@ export async function recordAttempts(q: Queryable, completions: Completion[]): P
        update deliveries d set status = r.status, attempt_count = d.attempt_count + 1, next_attempt_at = r.next_attempt_at,
          locked_until = null, last_attempt_at = r.at, last_outcome = r.outcome, last_status_code = r.status_code, last_error = r.error,
          succeeded_at = case when r.status = 'succeeded' then r.at else d.succeeded_at end
-       from results r where d.id = r.id and d.status = 'pending'
+       from results r where d.id = r.id and d.status not in ('succeeded', 'failed')
      ), health as (
        select endpoint_id, max(at) filter (where status = 'succeeded') as last_success,
          count(*) filter (where counts_as_failure)::int as failures
