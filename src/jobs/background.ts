@@ -1,14 +1,16 @@
 // What a worker process runs beside delivery: background jobs (replays), taken one at a time with
-// a lease and run chunk by chunk, and periodic maintenance (auto-disable sweep, retention purge).
+// a lease and run chunk by chunk, periodic maintenance (auto-disable sweep, retention purge) and,
+// on PGlite, the vacuuming PostgreSQL's autovacuum would do.
 // Jobs are found by polling (HERALD_POLL_INTERVAL): a replay may start a second late, and the hot
 // path's wake-ups do not cost a jobs query each.
 import type { Context } from '../services/context.ts';
-import { autoDisableEndpoints, purgeExpired, refreshStatistics } from '../services/maintenance.ts';
+import { autoDisableEndpoints, purgeExpired, tidyPglite } from '../services/maintenance.ts';
 import { replayKind, runReplayChunk, type ChunkResult } from '../services/replay.ts';
 import { claimJob, finishJob, type Job } from '../store/jobs.ts';
 
 const jobLeaseMs = 30_000;
-const statisticsEveryMs = 10 * 60_000;
+/** How often PGlite's tables are checked for growth (a catalog query; vacuuming only when grown). */
+const tidyEveryMs = 5_000;
 
 const handlers: Record<string, (ctx: Context, job: Job, leaseMs: number) => Promise<ChunkResult>> = {
   [replayKind]: runReplayChunk,
@@ -24,7 +26,7 @@ export class Background {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loops = [this.jobLoop(), this.maintenanceLoop()];
+    this.loops = [this.jobLoop(), this.maintenanceLoop(), ...(this.ctx.db.driver === 'pglite' ? [this.tidyLoop()] : [])];
   }
 
   async stop(): Promise<void> {
@@ -76,20 +78,30 @@ export class Background {
   }
 
   private async maintenanceLoop(): Promise<void> {
-    let statisticsAt = 0;
     while (this.running) {
       try {
         await autoDisableEndpoints(this.ctx);
         await purgeExpired(this.ctx);
-        if (Date.now() - statisticsAt > statisticsEveryMs) {
-          await refreshStatistics(this.ctx);
-          statisticsAt = Date.now();
-        }
       } catch (error) {
         this.ctx.log.error({ err: error }, 'maintenance failed; retrying at the next interval');
       }
-      const until = Date.now() + this.ctx.config.maintenanceIntervalMs;
-      while (this.running && Date.now() < until) await this.sleep(until - Date.now());
+      await this.sleepUntil(Date.now() + this.ctx.config.maintenanceIntervalMs);
     }
+  }
+
+  private async tidyLoop(): Promise<void> {
+    while (this.running) {
+      try {
+        const vacuumed = await tidyPglite(this.ctx);
+        if (vacuumed.length > 0) this.ctx.log.debug({ tables: vacuumed }, 'vacuumed grown tables');
+      } catch (error) {
+        this.ctx.log.error({ err: error }, 'vacuuming failed; retrying at the next interval');
+      }
+      await this.sleepUntil(Date.now() + tidyEveryMs);
+    }
+  }
+
+  private async sleepUntil(until: number): Promise<void> {
+    while (this.running && Date.now() < until) await this.sleep(until - Date.now());
   }
 }

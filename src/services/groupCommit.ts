@@ -3,6 +3,11 @@
 // at once; under load, batches grow by themselves and the database sees a few large statements
 // instead of thousands of small ones. A failed write fails every publish of its batch, and none
 // of them is acknowledged, so nothing acknowledged is lost.
+//
+// A write starts on the next turn of the event loop, not at once: the publishes whose requests
+// were read in the same turn join it. This matters most on PGlite, whose statements run on this
+// thread: a write started at once would finish before the next request is even read, and every
+// publish would be written alone.
 import type { Db } from '../store/db.ts';
 import { storeFannedOut, type PublishedEvent, type PublishRequest } from './publish.ts';
 
@@ -15,6 +20,7 @@ interface Waiting {
 export class GroupCommit {
   private queue: Waiting[] = [];
   private writing = 0;
+  private scheduled = false;
 
   constructor(
     private readonly db: Db,
@@ -26,6 +32,15 @@ export class GroupCommit {
   publish(request: PublishRequest): Promise<PublishedEvent[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
       this.pump();
     });
   }
@@ -47,7 +62,7 @@ export class GroupCommit {
         )
         .finally(() => {
           this.writing--;
-          this.pump();
+          this.schedule();
         });
     }
   }
