@@ -1,9 +1,8 @@
 // Starting and watching the processes a benchmark needs: the receiver and Herald itself.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
+import path from 'node:path';
+import { projectRoot as root } from '../src/projectRoot.ts';
 
 // Whatever happens to the benchmark, the processes it started end with it.
 const children = new Set<ChildProcess>();
@@ -27,7 +26,7 @@ export interface ReceiverProcess {
 }
 
 export async function startReceiver(): Promise<ReceiverProcess> {
-  const child = track(fork(fileURLToPath(new URL('./receiver.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const child = track(fork(path.join(root, 'bench/receiver.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve(m.port));
     child.once('exit', () => reject(new Error('the receiver exited')));

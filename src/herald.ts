@@ -2,7 +2,6 @@
 // roles this process runs (HERALD_ROLES).
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { buildApp } from './api/app.ts';
 import { describeConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { createSender } from './delivery/httpSender.ts';
@@ -71,6 +70,8 @@ export async function startHerald(config: Config): Promise<RunningHerald> {
   let app: FastifyInstance | undefined;
   let url: string | undefined;
   if (config.roles.includes('api')) {
+    // Loaded only here: a worker-only process never loads the API's modules.
+    const { buildApp } = await import('./api/app.ts');
     app = await buildApp(ctx);
     url = await app.listen({ port: config.port, host: config.host });
     log.info({ url }, 'api listening');

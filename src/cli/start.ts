@@ -3,11 +3,12 @@
 // dies, and stopped with the parent. With PGlite both roles share one process: the embedded
 // database belongs to the process that opened it.
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { startHerald } from '../herald.ts';
+import { projectRoot } from '../projectRoot.ts';
 
-const bin = fileURLToPath(new URL('../../bin/herald.mjs', import.meta.url));
+const bin = path.join(projectRoot, 'bin/herald.mjs');
 
 export async function start(config: Config): Promise<void> {
   const split = config.splitRoles && config.databaseUrl !== undefined && config.roles.includes('api') && config.roles.includes('worker');

@@ -2,10 +2,11 @@
 // All pending files run in one transaction under an advisory lock, so two processes starting at
 // once do not race: the second waits, then finds nothing left to do.
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { projectRoot } from '../projectRoot.ts';
 import type { Db } from './db.ts';
 
-const migrationsDir = fileURLToPath(new URL('./migrations/', import.meta.url));
+const migrationsDir = path.join(projectRoot, 'src/store/migrations');
 const lockKey = 0x6865_7261; // "hera"
 
 export interface Migration {
@@ -18,7 +19,7 @@ export function listMigrations(): Migration[] {
   return readdirSync(migrationsDir)
     .filter((file) => /^\d{4}_[\w-]+\.sql$/.test(file))
     .sort()
-    .map((file) => ({ version: Number(file.slice(0, 4)), name: file, sql: readFileSync(migrationsDir + file, 'utf8') }));
+    .map((file) => ({ version: Number(file.slice(0, 4)), name: file, sql: readFileSync(path.join(migrationsDir, file), 'utf8') }));
 }
 
 /** Applies pending migrations; returns the names of those it applied. */

@@ -45,7 +45,10 @@ describeEachHerald('isolation of a hanging endpoint', (h) => {
     return Date.now() - started;
   }
 
-  it(`keeps the healthy endpoint's rate within 10 % while another endpoint hangs (N=${n})`, async () => {
+  // A rate measured while the rest of the suite runs in parallel can be pushed off by a burst of
+  // other work during one phase; a second and third measurement tell that from a real slowdown,
+  // which fails all three.
+  it(`keeps the healthy endpoint's rate within 10 % while another endpoint hangs (N=${n})`, { retry: 2 }, async () => {
     const good = await h().createTenant();
     await createEndpoint(h(), good, { url: `${healthy.url}/good`, eventTypes: ['*'] });
     const bad = await h().createTenant();
