@@ -184,6 +184,10 @@ async function latency(options: BenchOptions, receiver: ReceiverProcess, target:
   const client = new HeraldClient(herald.url!);
   try {
     await client.setup('bench-latency', receiver.url, 1);
+    // Warm-up at the same rate, not counted: a cold process opens its connections and compiles
+    // its hot functions during the first seconds, and that would be measured instead of Herald.
+    const warmUp = await client.publishOpenLoop('bench-latency', rate, 3, () => {});
+    await waitFor(async () => (await receiver.ask<{ count: number }>({ cmd: 'stats' })).count >= warmUp, 120_000);
     await receiver.ask({ cmd: 'reset' });
     await receiver.ask({ cmd: 'record', on: true });
     const accepted = new Map<string, number>();

@@ -72,7 +72,10 @@ export async function claimDueDeliveries(db: Db, o: ClaimOptions): Promise<Claim
   const busy = [...o.inFlight].filter(([, n]) => n > 0);
   const saturated = busy.filter(([, n]) => n >= o.endpointCap).map(([id]) => id);
   const rows = await db.transaction(async (tx) => {
-    await tx.exec('set local enable_bitmapscan = off');
+    // A claim need not wait for its commit to reach the disk: if the server crashed before it
+    // did, the claim was never made and the deliveries are simply due again — the at-least-once
+    // promise holds, and the claim no longer queues behind every other commit's fsync.
+    await tx.exec('set local enable_bitmapscan = off; set local synchronous_commit = off');
     return tx.query<ClaimedRow>(
       `with busy as (
          select * from unnest($1::uuid[], $2::int[]) as b(endpoint_id, in_flight)
