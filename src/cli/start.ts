@@ -1,7 +1,7 @@
-// `herald start`. With HERALD_SPLIT_ROLES and both roles on PostgreSQL, the worker runs in a child
-// process so that the API and the worker each get a core (Node runs JavaScript on one). The child is restarted if it
-// dies, and stopped with the parent. With PGlite both roles share one process: the embedded
-// database belongs to the process that opened it.
+// `herald start`. With HERALD_SPLIT_ROLES and both roles on PostgreSQL, the worker runs in a
+// child process so that the API and the worker each get a core (Node runs JavaScript on one).
+// The child is restarted if it dies, and stopped with the parent. With PGlite both roles share
+// one process: the embedded database belongs to the process that opened it.
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
