@@ -1,11 +1,11 @@
 // Group commit for publishing: while a write is in flight, the publishes that arrive wait and are
-// then written together, in one read of their targets and one insert. Alone, a publish is written
-// at once; under load, batches grow by themselves and the database sees a few large statements
-// instead of thousands of small ones. A failed write fails every publish of its batch, and none
-// of them is acknowledged, so nothing acknowledged is lost.
+// then written together, in one read of their targets and one insert. Under load, batches grow by
+// themselves and the database sees a few large statements instead of thousands of small ones. A
+// failed write fails every publish of its batch, and none of them is acknowledged, so nothing
+// acknowledged is lost.
 //
-// A write starts on the next turn of the event loop, not at once: the publishes whose requests
-// were read in the same turn join it. This matters most on PGlite, whose statements run on this
+// A write starts on the next turn of the event loop, not at once (a lone publish waits no
+// longer than that): the publishes whose requests were read in the same turn join it. This matters most on PGlite, whose statements run on this
 // thread: a write started at once would finish before the next request is even read, and every
 // publish would be written alone.
 import type { Db } from '../store/db.ts';

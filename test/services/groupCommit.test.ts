@@ -64,6 +64,14 @@ describeEachHerald('group commit', (h) => {
     }
   });
 
+  it('publishes made in the same turn of the event loop share one write, even with writes free', async () => {
+    const { wrapped, counter } = countingDb(h().ctx.db);
+    const group = new GroupCommit(wrapped); // two writes may run at once: neither is needed
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => group.publish({ tenantId: tenants[0]!, inputs: [input(i)], keyEnvironment: undefined })));
+    expect(counter.writes).toBe(1);
+    expect(answers.map((events) => events.length)).toEqual(Array(10).fill(1));
+  });
+
   it('a failed write rejects every publish it carried and stores none of them', async () => {
     const { wrapped } = countingDb(h().ctx.db, true);
     const group = new GroupCommit(wrapped, 1);
