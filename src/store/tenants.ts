@@ -1,5 +1,5 @@
 import type { Tenant } from '../domain/types.ts';
-import type { Queryable } from './db.ts';
+import type { Db, Queryable } from './db.ts';
 
 interface TenantRow {
   id: string;
@@ -63,8 +63,17 @@ export async function updateTenant(q: Queryable, id: string, t: Pick<Tenant, 'na
   return rows[0] ? toTenant(rows[0]) : null;
 }
 
-export async function deleteTenant(q: Queryable, id: string): Promise<boolean> {
-  return (await q.query('delete from tenants where id = $1 returning id', [id])).length === 1;
+/**
+ * Deletes a tenant and everything it owns. Keys, endpoints and events go by cascade; deliveries
+ * and attempts have no foreign keys (migration 0006) and are deleted first, in the same
+ * transaction, so a refused deletion (the tenant has children) deletes nothing.
+ */
+export async function deleteTenant(db: Db, id: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    await tx.query('delete from attempts a using deliveries d where d.tenant_id = $1 and a.delivery_id = d.id', [id]);
+    await tx.query('delete from deliveries where tenant_id = $1', [id]);
+    return (await tx.query('delete from tenants where id = $1 returning id', [id])).length === 1;
+  });
 }
 
 export async function countChildren(q: Queryable, id: string): Promise<number> {

@@ -1,9 +1,33 @@
 import { expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.ts';
 import { insertApiKey } from '../../src/store/apiKeys.ts';
+import type { Queryable } from '../../src/store/db.ts';
+import { recordAttempts } from '../../src/store/deliveries.ts';
 import { insertEndpoint } from '../../src/store/endpoints.ts';
+import { insertEventsWithDeliveries } from '../../src/store/events.ts';
 import * as store from '../../src/store/tenants.ts';
 import { describeEachDriver } from '../support/databases.ts';
+
+/** An endpoint, an event, its delivery and one recorded attempt for `tenantId`; returns the delivery's id. */
+async function addDelivered(q: Queryable, tenantId: string): Promise<string> {
+  const endpointId = newId();
+  await insertEndpoint(q, {
+    id: endpointId, tenantId, url: 'https://example.com/', description: '', eventTypes: ['*'], accountIds: null,
+    environment: 'live', enabled: true, headers: {}, metadata: {}, secretSealed: 'v1.x',
+  });
+  const createdAt = new Date();
+  const event = { id: newId(), tenantId, type: 'a.b', environment: 'live' as const, accountId: null, relatedEntityId: null, relatedEntityType: null, payload: '{}', createdAt };
+  const deliveryId = newId();
+  await insertEventsWithDeliveries(q, [event], [{ id: deliveryId, tenantId, eventId: event.id, endpointId, createdAt }]);
+  await recordAttempts(q, [{
+    deliveryId, tenantId, endpointId, status: 'succeeded', nextAttemptAt: null, countsAsFailure: false,
+    attempt: {
+      id: newId(), attemptNumber: 1, url: 'https://example.com/', requestHeaders: {}, outcome: 'success', statusCode: 200,
+      responseHeaders: {}, responseBody: '', responseTruncated: false, error: null, durationMs: 1, createdAt,
+    },
+  }]);
+  return deliveryId;
+}
 
 describeEachDriver('store: tenants', (db) => {
   it('inserts a tenant and reads it back with its parent and metadata', async () => {
@@ -56,22 +80,28 @@ describeEachDriver('store: tenants', (db) => {
     expect(await store.ancestorIds(db(), 'anc-1')).toEqual([]);
   });
 
-  it('refuses to delete a parent (foreign key) and deletes a tenant with its keys and endpoints', async () => {
+  it('refuses to delete a parent (foreign key) and deletes a tenant with everything it owns', async () => {
     await store.insertTenant(db(), { id: 'del-p', name: 'P', parentId: null, metadata: {} });
     await store.insertTenant(db(), { id: 'del-c', name: 'C', parentId: 'del-p', metadata: {} });
+    await insertApiKey(db(), { id: newId(), tenantId: 'del-c', name: 'k', hash: `h-${newId()}`, prefix: 'hk_live_abcd', last4: 'wxyz', permissions: ['webhooks:read'], environment: 'live' });
+    const owned = { 'del-p': await addDelivered(db(), 'del-p'), 'del-c': await addDelivered(db(), 'del-c') };
+    const left = async (tenantId: string) => ({
+      endpoints: (await db().query('select id from endpoints where tenant_id = $1', [tenantId])).length,
+      events: (await db().query('select id from events where tenant_id = $1', [tenantId])).length,
+      deliveries: (await db().query('select id from deliveries where tenant_id = $1', [tenantId])).length,
+      attempts: (await db().query('select id from attempts where delivery_id = $1', [owned[tenantId as 'del-p']])).length,
+    });
+
     // PostgreSQL 15 reports 23503, later versions (and PGlite) 23001 restrict_violation: both refuse.
     await expect(store.deleteTenant(db(), 'del-p')).rejects.toMatchObject({ code: expect.stringMatching(/^23(001|503)$/) });
     expect(await store.getTenant(db(), 'del-p')).not.toBeNull();
+    expect(await left('del-p')).toEqual({ endpoints: 1, events: 1, deliveries: 1, attempts: 1 }); // the refusal deleted nothing
 
-    await insertApiKey(db(), { id: newId(), tenantId: 'del-c', name: 'k', hash: `h-${newId()}`, prefix: 'hk_live_abcd', last4: 'wxyz', permissions: ['webhooks:read'], environment: 'live' });
-    await insertEndpoint(db(), {
-      id: newId(), tenantId: 'del-c', url: 'https://example.com/', description: '', eventTypes: ['*'], accountIds: null,
-      environment: 'live', enabled: true, headers: {}, metadata: {}, secretSealed: 'v1.x',
-    });
     expect(await store.deleteTenant(db(), 'del-c')).toBe(true);
     expect(await store.deleteTenant(db(), 'del-c')).toBe(false);
     expect(await db().query("select id from api_keys where tenant_id = 'del-c'")).toEqual([]);
-    expect(await db().query("select id from endpoints where tenant_id = 'del-c'")).toEqual([]);
+    expect(await left('del-c')).toEqual({ endpoints: 0, events: 0, deliveries: 0, attempts: 0 });
     expect(await store.deleteTenant(db(), 'del-p')).toBe(true);
+    expect(await left('del-p')).toEqual({ endpoints: 0, events: 0, deliveries: 0, attempts: 0 });
   });
 });
