@@ -1,6 +1,7 @@
 // The delivery worker: claim due deliveries → send each (at most `concurrency` at once, at most
 // `endpointConcurrency` per endpoint) → record results in batches → sleep until woken (a publish
 // in this process, a NOTIFY from another, a freed slot) or until the poll interval passes.
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { DeliverySignal } from '../store/deliverySignal.ts';
 import type { Db } from '../store/db.ts';
@@ -31,7 +32,9 @@ export class DeliveryWorker {
   private running = false;
   private stopping = false;
   private loopDone: Promise<void> = Promise.resolve();
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly active = new Map<string, Promise<void>>();
+  /** Aborted when stopping cuts the deliveries still in flight short; one for all of them. */
+  private halt = new AbortController();
   private readonly inFlight = new Map<string, number>();
   private completions: Completion[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
@@ -52,6 +55,8 @@ export class DeliveryWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.halt = new AbortController();
+    setMaxListeners(0, this.halt.signal); // one listener per delivery in flight
     this.unsubscribe = this.signal.subscribe(() => this.poke());
     this.loopDone = this.loop();
   }
@@ -125,13 +130,13 @@ export class DeliveryWorker {
   }
 
   private dispatch(delivery: ClaimedDelivery): void {
-    const controller = new AbortController();
+    const halt = this.halt.signal;
     const endpointId = delivery.endpointId;
     this.inFlight.set(endpointId, (this.inFlight.get(endpointId) ?? 0) + 1);
     const done = (async () => {
       try {
-        const result = await attemptDelivery(delivery, this.deps, controller.signal);
-        if (controller.signal.aborted) {
+        const result = await attemptDelivery(delivery, this.deps, halt);
+        if (halt.aborted) {
           // Stopping: this attempt was cut short by us, not by the receiver. Give it back.
           await releaseDeliveries(this.db, [delivery.id]).catch(() => {});
           return;
@@ -160,7 +165,7 @@ export class DeliveryWorker {
         this.poke();
       }
     })();
-    this.active.set(delivery.id, { controller, done });
+    this.active.set(delivery.id, done);
   }
 
   private complete(completion: Completion): void {
@@ -200,12 +205,12 @@ export class DeliveryWorker {
     this.unsubscribe?.();
     this.wakeUp?.();
     await this.loopDone;
-    const all = () => Promise.all([...this.active.values()].map((a) => a.done));
+    const all = () => Promise.all(this.active.values());
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
     await Promise.race([all(), deadline]);
     clearTimeout(timer);
-    for (const a of this.active.values()) a.controller.abort();
+    this.halt.abort();
     await all();
     await this.flush();
   }
