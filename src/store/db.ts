@@ -14,10 +14,27 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+/** Server settings by name; names and values are plain words (they are written into SQL). */
+export type Settings = Readonly<Record<string, string>>;
+
+export function checkSettings(settings: Settings): [string, string][] {
+  const entries = Object.entries(settings);
+  for (const [name, value] of entries) {
+    if (!/^[a-z_]+$/.test(name) || !/^[a-z0-9_]+$/.test(value)) throw new Error(`not a plain setting: ${name} = ${value}`);
+  }
+  return entries;
+}
+
 export interface Db extends Queryable {
   readonly driver: 'pglite' | 'postgres';
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * A Queryable whose statements run with these settings (`enable_bitmapscan: 'off'`, …). On
+   * PostgreSQL it is a connection of its own that took them at connect, so each statement stays
+   * one round trip; on PGlite each statement runs in a transaction that sets them first.
+   */
+  withSettings(settings: Settings): Queryable;
   /** Calls `onNotify` for every NOTIFY on `channel` until the returned function is called. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;

@@ -56,6 +56,15 @@ export interface ClaimOptions {
   scanLimit: number;
 }
 
+/** How every claim runs (see below for the first). */
+const claimSettings = {
+  enable_bitmapscan: 'off',
+  // A claim need not wait for its commit to reach the disk: if the server crashed before it did,
+  // the claim was never made and the deliveries are simply due again — the at-least-once promise
+  // holds, and the claim no longer queues behind every other commit's fsync.
+  synchronous_commit: 'off',
+};
+
 /**
  * Claims up to `limit` due deliveries, taking at most `endpointCap - inFlight` per endpoint, so a
  * slow endpoint with a deep backlog cannot fill the batch and starve the others. Endpoints already
@@ -71,38 +80,32 @@ export interface ClaimOptions {
 export async function claimDueDeliveries(db: Db, o: ClaimOptions): Promise<ClaimedDelivery[]> {
   const busy = [...o.inFlight].filter(([, n]) => n > 0);
   const saturated = busy.filter(([, n]) => n >= o.endpointCap).map(([id]) => id);
-  const rows = await db.transaction(async (tx) => {
-    // A claim need not wait for its commit to reach the disk: if the server crashed before it
-    // did, the claim was never made and the deliveries are simply due again — the at-least-once
-    // promise holds, and the claim no longer queues behind every other commit's fsync.
-    await tx.exec('set local enable_bitmapscan = off; set local synchronous_commit = off');
-    return tx.query<ClaimedRow>(
-      `with busy as (
-         select * from unnest($1::uuid[], $2::int[]) as b(endpoint_id, in_flight)
-       ), candidates as (
-         select c.id, row_number() over (partition by c.endpoint_id order by c.next_attempt_at, c.id) + coalesce(b.in_flight, 0) as slot
-         from (select id, endpoint_id, next_attempt_at from deliveries
-               where status = 'pending' and next_attempt_at <= now() and (locked_until is null or locked_until <= now())
-                 and not (endpoint_id = any($3::uuid[]))
-               order by next_attempt_at limit $4) c
-         left join busy b on b.endpoint_id = c.endpoint_id
-       ), due as (
-         select d.id, d.event_id, d.endpoint_id from deliveries d
-         where d.id = any(array(select id from candidates where slot <= $5))
-           and d.status = 'pending' and d.next_attempt_at <= now() and (d.locked_until is null or d.locked_until <= now())
-         order by d.next_attempt_at limit $6
-         for update of d skip locked
-       )
-       update deliveries d set locked_until = now() + make_interval(secs => $7 / 1000.0)
-       from due join events e on e.id = due.event_id left join endpoints ep on ep.id = due.endpoint_id
-       where d.id = due.id
-       returning d.id, d.tenant_id, d.event_id, d.endpoint_id, d.attempt_count, e.type, e.payload, e.account_id, e.environment,
-         e.created_at as event_created_at, ep.url, ep.enabled, ep.headers, ep.secret_sealed, ep.previous_secret_sealed,
-         ep.previous_secret_expires_at`,
-      [busy.map(([id]) => id), busy.map(([, n]) => n), saturated, o.scanLimit, o.endpointCap, o.limit, o.leaseMs],
-      'claim_due_deliveries',
-    );
-  });
+  const rows = await db.withSettings(claimSettings).query<ClaimedRow>(
+    `with busy as (
+       select * from unnest($1::uuid[], $2::int[]) as b(endpoint_id, in_flight)
+     ), candidates as (
+       select c.id, row_number() over (partition by c.endpoint_id order by c.next_attempt_at, c.id) + coalesce(b.in_flight, 0) as slot
+       from (select id, endpoint_id, next_attempt_at from deliveries
+             where status = 'pending' and next_attempt_at <= now() and (locked_until is null or locked_until <= now())
+               and not (endpoint_id = any($3::uuid[]))
+             order by next_attempt_at limit $4) c
+       left join busy b on b.endpoint_id = c.endpoint_id
+     ), due as (
+       select d.id, d.event_id, d.endpoint_id from deliveries d
+       where d.id = any(array(select id from candidates where slot <= $5))
+         and d.status = 'pending' and d.next_attempt_at <= now() and (d.locked_until is null or d.locked_until <= now())
+       order by d.next_attempt_at limit $6
+       for update of d skip locked
+     )
+     update deliveries d set locked_until = now() + make_interval(secs => $7 / 1000.0)
+     from due join events e on e.id = due.event_id left join endpoints ep on ep.id = due.endpoint_id
+     where d.id = due.id
+     returning d.id, d.tenant_id, d.event_id, d.endpoint_id, d.attempt_count, e.type, e.payload, e.account_id, e.environment,
+       e.created_at as event_created_at, ep.url, ep.enabled, ep.headers, ep.secret_sealed, ep.previous_secret_sealed,
+       ep.previous_secret_expires_at`,
+    [busy.map(([id]) => id), busy.map(([, n]) => n), saturated, o.scanLimit, o.endpointCap, o.limit, o.leaseMs],
+    'claim_due_deliveries',
+  );
   return rows.map((r) => ({
     id: r.id,
     tenantId: r.tenant_id,

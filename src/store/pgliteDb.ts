@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import type { Db, Queryable } from './db.ts';
+import { checkSettings, type Db, type Queryable } from './db.ts';
 
 type PgliteLike = Pick<PGlite, 'query' | 'exec'>;
 
@@ -20,6 +20,18 @@ export function pgliteDb(pg: PGlite): Db {
     driver: 'pglite',
     ...queryable(pg),
     transaction: (work) => pg.transaction((tx) => work(queryable(tx))),
+    withSettings(settings) {
+      const set = checkSettings(settings).map(([name, value]) => `set local ${name} = ${value};`).join(' ');
+      const tuned = <T>(work: (tx: Queryable) => Promise<T>) =>
+        pg.transaction(async (tx) => {
+          await tx.exec(set);
+          return work(queryable(tx));
+        });
+      return {
+        query: (sql, params) => tuned((tx) => tx.query(sql, params)),
+        exec: (sql) => tuned((tx) => tx.exec(sql)),
+      };
+    },
     async listen(channel, onNotify) {
       const unlisten = await pg.listen(channel, onNotify);
       return () => unlisten();

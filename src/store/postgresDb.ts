@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db, Queryable } from './db.ts';
+import { checkSettings, type Db, type Queryable } from './db.ts';
 
 // Parse results the way PGlite does, so both drivers hand back the same shapes: int8 as a number
 // (counts and sizes never approach 2^53), timestamps as Date, numeric as string.
@@ -22,11 +22,18 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   };
 }
 
-export function openPostgres(connectionString: string, poolSize = 10): Db {
-  const pool = new pg.Pool({ connectionString, max: poolSize, types: types as pg.CustomTypesConfig });
+function openPool(connectionString: string, max: number, options?: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, types: types as pg.CustomTypesConfig, ...(options ? { options } : {}) });
   // An idle client that loses its connection emits 'error' on the pool; without a listener that
   // would crash the process. The next query simply opens a new connection.
   pool.on('error', () => {});
+  return pool;
+}
+
+export function openPostgres(connectionString: string, poolSize = 10): Db {
+  const pool = openPool(connectionString, poolSize);
+  // One connection per distinct set of settings, which it takes at connect (startup `options`).
+  const tuned = new Map<string, pg.Pool>();
   return {
     driver: 'postgres',
     ...queryable(pool),
@@ -44,8 +51,16 @@ export function openPostgres(connectionString: string, poolSize = 10): Db {
         client.release();
       }
     },
+    withSettings(settings) {
+      const options = checkSettings(settings).map(([name, value]) => `-c ${name}=${value}`).join(' ');
+      let tunedPool = tuned.get(options);
+      if (!tunedPool) tuned.set(options, (tunedPool = openPool(connectionString, 1, options)));
+      return queryable(tunedPool);
+    },
     listen: (channel, onNotify) => listen(connectionString, channel, onNotify),
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([pool.end(), ...[...tuned.values()].map((p) => p.end())]);
+    },
   };
 }
 
