@@ -127,7 +127,7 @@ export const settings = {
     env: 'HERALD_LEASE',
     default: 60_000,
     parse: p.duration(1_000, 3_600_000),
-    description: 'How long a claimed delivery stays reserved for its worker; after that (a crashed worker) it is due again. Keep it above twice HERALD_DELIVERY_TIMEOUT: a claimed delivery may wait up to one timeout for a free slot, then take one for its attempt.',
+    description: 'How long a claimed delivery stays reserved for its worker; after that (a crashed worker) it is due again. Keep it above HERALD_DELIVERY_TIMEOUT.',
   }),
   pollIntervalMs: setting({
     env: 'HERALD_POLL_INTERVAL',

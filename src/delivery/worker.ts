@@ -1,11 +1,6 @@
 // The delivery worker: claim due deliveries → send each (at most `concurrency` at once, at most
 // `endpointConcurrency` per endpoint) → record results in batches → sleep until woken (a publish
 // in this process, a NOTIFY from another, a freed slot) or until the poll interval passes.
-//
-// Claims run ahead of the sending: up to half of `concurrency` claimed deliveries wait in memory,
-// so a finished attempt's slot is refilled at once instead of after the next claim's round trip.
-// At fan-out 10 this took the average number of requests in flight from about 70 % of the slots
-// to nearly all of them.
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { DeliverySignal } from '../store/deliverySignal.ts';
@@ -40,10 +35,7 @@ export class DeliveryWorker {
   private readonly active = new Map<string, Promise<void>>();
   /** Aborted when stopping cuts the deliveries still in flight short; one for all of them. */
   private halt = new AbortController();
-  /** Claimed deliveries waiting for a free slot, oldest first. */
-  private readonly ready: ClaimedDelivery[] = [];
-  /** Per endpoint: deliveries held (sending or waiting), for the claim's per-endpoint cap. */
-  private readonly held = new Map<string, number>();
+  private readonly inFlight = new Map<string, number>();
   private completions: Completion[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -81,28 +73,26 @@ export class DeliveryWorker {
 
   private async loop(): Promise<void> {
     let failures = 0;
-    // While a backlog lasts (the last claim came back full), wait for a quarter of the room to
+    // While a backlog lasts (the last claim came back full), wait for a quarter of the slots to
     // free up before claiming again: a few large claims cost far less than one per freed slot.
     // When the queue is drained, claim on every wake-up, for latency.
     let backlogged = false;
-    const { concurrency, claimBatchSize } = this.options;
-    const capacity = concurrency + Math.ceil(concurrency / 2);
-    const minBacklogClaim = Math.max(1, Math.floor(Math.min(concurrency, claimBatchSize) / 4));
+    const minBacklogClaim = Math.max(1, Math.floor(Math.min(this.options.concurrency, this.options.claimBatchSize) / 4));
     while (this.running) {
       // Reset before anything awaits: a wake-up that arrives later must not be lost, and one that
       // arrived earlier must not keep a full worker spinning without ever yielding.
       this.woken = false;
-      const room = capacity - this.active.size - this.ready.length;
+      const free = this.options.concurrency - this.active.size;
       let claimed: ClaimedDelivery[] = [];
       let asked = 0;
-      if (room > 0 && (!backlogged || room >= minBacklogClaim)) {
-        asked = Math.min(room, claimBatchSize);
+      if (free > 0 && (!backlogged || free >= minBacklogClaim)) {
+        asked = Math.min(free, this.options.claimBatchSize);
         try {
           claimed = await claimDueDeliveries(this.db, {
             limit: asked,
             leaseMs: this.options.leaseMs,
             endpointCap: this.options.endpointConcurrency,
-            inFlight: this.held,
+            inFlight: this.inFlight,
             scanLimit: asked * 4,
           });
           failures = 0;
@@ -116,32 +106,13 @@ export class DeliveryWorker {
           await releaseDeliveries(this.db, claimed.map((d) => d.id)).catch(() => {});
           break;
         }
-        for (const delivery of claimed) this.hold(delivery);
-        this.fill();
+        for (const delivery of claimed) this.dispatch(delivery);
         backlogged = claimed.length === asked;
       }
       // A full batch means more is probably due: claim again at once while there is room.
-      if (claimed.length === asked && asked > 0 && this.active.size + this.ready.length < capacity) continue;
+      if (claimed.length === asked && asked > 0 && this.active.size < this.options.concurrency) continue;
       if (!this.woken) await this.sleep(this.options.pollIntervalMs);
     }
-  }
-
-  private hold(delivery: ClaimedDelivery): void {
-    this.held.set(delivery.endpointId, (this.held.get(delivery.endpointId) ?? 0) + 1);
-    this.ready.push(delivery);
-  }
-
-  private unhold(endpointId: string): void {
-    const left = (this.held.get(endpointId) ?? 1) - 1;
-    if (left === 0) this.held.delete(endpointId);
-    else this.held.set(endpointId, left);
-  }
-
-  /** Starts waiting deliveries while slots are free. */
-  private fill(): void {
-    const start = Math.min(this.ready.length, this.options.concurrency - this.active.size);
-    if (start <= 0) return;
-    for (const delivery of this.ready.splice(0, start)) this.dispatch(delivery);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -161,6 +132,7 @@ export class DeliveryWorker {
   private dispatch(delivery: ClaimedDelivery): void {
     const halt = this.halt.signal;
     const endpointId = delivery.endpointId;
+    this.inFlight.set(endpointId, (this.inFlight.get(endpointId) ?? 0) + 1);
     const done = (async () => {
       try {
         const result = await attemptDelivery(delivery, this.deps, halt);
@@ -186,9 +158,10 @@ export class DeliveryWorker {
         // makes the delivery due again later.
         this.log.error({ err: error, deliveryId: delivery.id }, 'delivery attempt failed unexpectedly');
       } finally {
-        this.unhold(endpointId);
+        const left = (this.inFlight.get(endpointId) ?? 1) - 1;
+        if (left === 0) this.inFlight.delete(endpointId);
+        else this.inFlight.set(endpointId, left);
         this.active.delete(delivery.id);
-        if (this.running) this.fill();
         this.poke();
       }
     })();
@@ -232,12 +205,6 @@ export class DeliveryWorker {
     this.unsubscribe?.();
     this.wakeUp?.();
     await this.loopDone;
-    // Claimed but never attempted: due again at once, for any worker.
-    const waiting = this.ready.splice(0);
-    for (const delivery of waiting) this.unhold(delivery.endpointId);
-    await releaseDeliveries(this.db, waiting.map((d) => d.id)).catch((error) => {
-      this.log.error({ err: error, count: waiting.length }, 'could not release claimed deliveries; their lease will run out');
-    });
     const all = () => Promise.all(this.active.values());
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
