@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { checkSettings, type Db, type Queryable } from './db.ts';
 
@@ -40,7 +44,32 @@ export function pgliteDb(pg: PGlite): Db {
   };
 }
 
+/**
+ * Creating a database runs initdb inside PGlite's WASM memory, which grows to about 660 MB and
+ * never shrinks while the process lives (a worker thread gives the WASM memory back, but the
+ * process keeps ~300 MB of it resident). So a new data directory is created by a short-lived
+ * child process; opening an existing directory costs about 125 MB.
+ */
+async function createInChild(dataDir: string): Promise<void> {
+  const code = `const { PGlite } = await import(process.argv[1]); await (await PGlite.create(process.argv[2])).close();`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code, import.meta.resolve('@electric-sql/pglite'), dataDir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [exitCode] = (await once(child, 'exit')) as [number | null];
+  if (exitCode !== 0) throw new Error(`could not create the database in ${dataDir}: ${stderr.trim() || `exit code ${exitCode}`}`);
+}
+
+/**
+ * PostgreSQL's shared buffers live in PGlite's WASM memory, which only grows: the default 128 MB
+ * of buffers (plus 64 MB for VACUUM) end up resident for good once a busy queue has touched them.
+ * The data files are on disk, so pages outside the buffers are still in the OS page cache.
+ */
+const memorySettings = 'shared_buffers = 32MB\nmaintenance_work_mem = 16MB';
+
 /** Opens (creating if needed) the embedded database stored in `dataDir`; in memory when undefined. */
 export async function openPglite(dataDir?: string): Promise<Db> {
-  return pgliteDb(await PGlite.create(dataDir));
+  if (dataDir && !existsSync(path.join(dataDir, 'PG_VERSION'))) await createInChild(dataDir);
+  return pgliteDb(await PGlite.create(dataDir, { postgresqlconf: memorySettings }));
 }

@@ -1,0 +1,29 @@
+// Opening the embedded database from a data directory: a new one is created (in a child process,
+// so initdb's memory never stays in Herald's), opened with the memory settings, and reopened with
+// its data.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { openPglite } from '../../src/store/pgliteDb.ts';
+
+const root = mkdtempSync(path.join(tmpdir(), 'herald-pglite-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+it('creates a new data directory, opens it with small buffers, and reopens it with its data', { timeout: 60_000 }, async () => {
+  const dir = path.join(root, 'db');
+  const first = await openPglite(dir);
+  expect(await first.query(`select current_setting('shared_buffers') as value`)).toEqual([{ value: '32MB' }]);
+  await first.exec(`create table kept (n int); insert into kept values (42);`);
+  await first.close();
+
+  const again = await openPglite(dir);
+  expect(await again.query('select n from kept')).toEqual([{ n: 42 }]);
+  await again.close();
+});
+
+it('says why when the data directory cannot be created', { timeout: 60_000 }, async () => {
+  const file = path.join(root, 'a-file');
+  writeFileSync(file, 'not a directory');
+  await expect(openPglite(path.join(file, 'db'))).rejects.toThrow(/could not create the database in .*a-file/);
+});
