@@ -1,5 +1,6 @@
 // The composition root: opens the database, applies migrations, builds the context and starts the
 // roles this process runs (HERALD_ROLES).
+import { threadId } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { describeConfig } from './config/load.ts';
@@ -100,7 +101,7 @@ export function startWorker(ctx: Context, options: Partial<WorkerOptions> = {}):
     ...options,
   }, ctx.log.child({ role: 'worker' }), operationalHooks(ctx));
   worker.start();
-  ctx.log.info('worker started');
+  ctx.log.info({ thread: threadId }, 'worker started');
   return worker;
 }
 
