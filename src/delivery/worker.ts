@@ -73,11 +73,14 @@ export class DeliveryWorker {
 
   private async loop(): Promise<void> {
     let failures = 0;
-    // While a backlog lasts (the last claim came back full), wait for a quarter of the slots to
-    // free up before claiming again: a few large claims cost far less than one per freed slot.
-    // When the queue is drained, claim on every wake-up, for latency.
+    // While a backlog lasts (the last claim came back full), wait for part of the slots to free up
+    // before claiming again: a few large claims cost far less than one per freed slot. On PGlite
+    // the claim runs on this thread and holds up every attempt in flight, so the part is half
+    // (PGlite fan-out 10: 2,160–2,690 → 2,740–2,840/s); on PostgreSQL a quarter, as larger claims
+    // leave more slots idle while they run. When the queue is drained, claim on every wake-up.
     let backlogged = false;
-    const minBacklogClaim = Math.max(1, Math.floor(Math.min(this.options.concurrency, this.options.claimBatchSize) / 4));
+    const part = this.db.driver === 'pglite' ? 2 : 4;
+    const minBacklogClaim = Math.max(1, Math.floor(Math.min(this.options.concurrency, this.options.claimBatchSize) / part));
     while (this.running) {
       // Reset before anything awaits: a wake-up that arrives later must not be lost, and one that
       // arrived earlier must not keep a full worker spinning without ever yielding.
