@@ -1,7 +1,7 @@
-// `herald start`. On PostgreSQL with both roles (and HERALD_SPLIT_ROLES not false), the worker runs
-// in a worker thread so that the API and the worker each get a core (Node runs JavaScript on one
-// thread). The thread is restarted if it dies, and stopped with the process. With PGlite both roles
-// share one thread: the embedded database belongs to the thread that opened it.
+// `herald start`. With HERALD_SPLIT_ROLES on PostgreSQL and both roles, the worker runs in a worker
+// thread so that the API and the worker each get a core (Node runs JavaScript on one thread). The
+// thread is restarted if it dies, and stopped with the process. With PGlite both roles share one
+// thread: the embedded database belongs to the thread that opened it.
 import path from 'node:path';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.ts';

@@ -48,7 +48,7 @@ export function pgliteDb(pg: PGlite): Db {
  * Creating a database runs initdb inside PGlite's WASM memory, which grows to about 660 MB and
  * never shrinks while the process lives (a worker thread gives the WASM memory back, but the
  * process keeps ~300 MB of it resident). So a new data directory is created by a short-lived
- * child process; opening an existing directory costs about 125 MB.
+ * child process; opening an existing directory costs 125–250 MB (measured on PGlite 0.5).
  */
 async function createInChild(dataDir: string): Promise<void> {
   const code = `const { PGlite } = await import(process.argv[1]); await (await PGlite.create(process.argv[2])).close();`;
