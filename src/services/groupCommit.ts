@@ -4,10 +4,10 @@
 // failed write fails every publish of its batch, and none of them is acknowledged, so nothing
 // acknowledged is lost.
 //
-// A write starts on the next turn of the event loop, not at once (a lone publish waits no
-// longer than that): the publishes whose requests were read in the same turn join it. This matters most on PGlite, whose statements run on this
-// thread: a write started at once would finish before the next request is even read, and every
-// publish would be written alone.
+// A write starts on the next turn of the event loop, not at once (a lone publish waits no longer
+// than that): the publishes whose requests were read in the same turn join it. This matters most
+// on PGlite, whose statements run on this thread: a write started at once would finish before the
+// next request is even read, and every publish would be written alone.
 import type { Db } from '../store/db.ts';
 import { storeFannedOut, type PublishedEvent, type PublishRequest } from './publish.ts';
 
