@@ -12,7 +12,10 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 it('creates a new data directory, opens it with small buffers, and reopens it with its data', { timeout: 60_000 }, async () => {
   const dir = path.join(root, 'db');
+  const externalBefore = process.memoryUsage().external;
   const first = await openPglite(dir);
+  // initdb run in this process would have grown its WASM memory by 500–660 MB; opening takes ~150.
+  expect((process.memoryUsage().external - externalBefore) / 1e6).toBeLessThan(350);
   expect(await first.query(`select current_setting('shared_buffers') as value`)).toEqual([{ value: '32MB' }]);
   await first.exec(`create table kept (n int); insert into kept values (42);`);
   await first.close();
