@@ -1,26 +1,36 @@
 // Entry point of `npm run bench` and `herald bench`.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { printTable, runBench } from './main.ts';
+
+const scenarios = ['pg:10', 'pg:1', 'pglite:10', 'pglite:1', 'pg:backlog', 'pg:latency'];
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number above 0.');
+  return n;
+}
+
+function scenarioList(value: string): string[] {
+  const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const unknown = list.filter((s) => !scenarios.includes(s));
+  if (list.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(`${unknown.length > 0 ? `unknown: ${unknown.join(', ')}; ` : ''}choose from ${scenarios.join(', ')}.`);
+  }
+  return list;
+}
 
 export async function benchMain(argv: string[]): Promise<void> {
   const program = new Command('bench')
     .description('measure Herald against R, raw undici throughput to the same local receiver')
     .option('--json', 'print one JSON object instead of a table', false)
     .option('--postgres <url>', 'PostgreSQL server to create the benchmark database on', process.env.HERALD_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
-    .option('--deliveries <n>', 'deliveries per throughput scenario', '60000')
-    .option('--backlog <n>', 'queued deliveries for the backlog scenario', '1000000')
-    .option('--concurrency <n>', 'requests in flight (R and Herald alike)', '128')
-    .option('--scenarios <list>', 'comma-separated: pg:10, pg:1, pglite:10, pglite:1, pg:backlog, pg:latency', 'pg:10,pg:1,pglite:10,pglite:1,pg:backlog,pg:latency')
+    .option('--deliveries <n>', 'deliveries per throughput scenario', positiveInteger, 60_000)
+    .option('--backlog <n>', 'queued deliveries for the backlog scenario', positiveInteger, 1_000_000)
+    .option('--concurrency <n>', 'requests in flight (R and Herald alike)', positiveInteger, 128)
+    .addOption(new Option('--scenarios <list>', 'comma-separated, any of them').argParser(scenarioList).default(scenarios, scenarios.join(',')))
     .parse(argv, { from: 'user' });
-  const o = program.opts<{ json: boolean; postgres: string; deliveries: string; backlog: string; concurrency: string; scenarios: string }>();
-  const rows = await runBench({
-    json: o.json,
-    postgresUrl: o.postgres,
-    deliveries: Number(o.deliveries),
-    backlog: Number(o.backlog),
-    concurrency: Number(o.concurrency),
-    scenarios: o.scenarios.split(',').map((s) => s.trim()),
-  });
+  const o = program.opts<{ json: boolean; postgres: string; deliveries: number; backlog: number; concurrency: number; scenarios: string[] }>();
+  const rows = await runBench({ json: o.json, postgresUrl: o.postgres, deliveries: o.deliveries, backlog: o.backlog, concurrency: o.concurrency, scenarios: o.scenarios });
   if (o.json) process.stdout.write(`${JSON.stringify({ rows })}\n`);
   else printTable(rows);
 }

@@ -1,0 +1,69 @@
+// `herald bench` end to end at a small size: one JSON object with R and every scenario asked for,
+// ratios against R, memory sampled, and nothing left behind; bad options are refused before
+// anything starts. The figures themselves are `npm run bench`'s business, not a test's.
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { expect, it } from 'vitest';
+import { postgresUrl } from '../support/templates.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const run = promisify(execFile);
+
+function bench(args: string[]) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_')));
+  return run(process.execPath, [path.join(root, 'bin/herald.mjs'), 'bench', ...args], { cwd: root, env, timeout: 120_000 });
+}
+
+async function benchDatabases(): Promise<string[]> {
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    return (await client.query<{ datname: string }>(`select datname from pg_database where datname like 'herald\\_bench\\_%'`)).rows.map((r) => r.datname);
+  } finally {
+    await client.end();
+  }
+}
+
+const benchDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith('herald-bench-'));
+
+interface Row {
+  scenario: string;
+  deliveriesPerSecond?: number;
+  ratioToR?: number;
+  maxRssMb?: number;
+  note?: string;
+}
+
+it('prints one JSON object with R and each scenario, and cleans up after itself', { timeout: 150_000 }, async () => {
+  const scenarios = postgresUrl ? 'pglite:10,pg:1,pg:backlog' : 'pglite:10';
+  const dirsBefore = benchDirs();
+  const databasesBefore = postgresUrl ? await benchDatabases() : [];
+  const { stdout } = await bench(['--json', '--scenarios', scenarios, '--deliveries', '200', '--backlog', '300', '--concurrency', '16',
+    ...(postgresUrl ? ['--postgres', postgresUrl] : [])]);
+
+  const { rows } = JSON.parse(stdout) as { rows: Row[] };
+  const [r, ...measured] = rows;
+  expect(r).toMatchObject({ scenario: 'R: raw undici POST, signed 1 KB body', ratioToR: 1 });
+  expect(r!.deliveriesPerSecond).toBeGreaterThan(0);
+  expect(measured.map((row) => row.scenario)).toEqual(
+    postgresUrl ? ['PGlite, fan-out 10', 'PostgreSQL, fan-out 1', 'PostgreSQL, draining 300 queued'] : ['PGlite, fan-out 10'],
+  );
+  for (const row of measured) {
+    expect(row.deliveriesPerSecond).toBeGreaterThan(0);
+    expect(row.ratioToR).toBe(Number((row.deliveriesPerSecond! / r!.deliveriesPerSecond!).toFixed(2)));
+    expect(row.maxRssMb).toBeGreaterThan(20);
+  }
+  expect(benchDirs()).toEqual(dirsBefore);
+  if (postgresUrl) expect(await benchDatabases()).toEqual(databasesBefore);
+});
+
+it('refuses an unknown scenario or a count that is not a positive whole number, saying why', async () => {
+  await expect(bench(['--scenarios', 'pg:10,nope'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('unknown: nope; choose from pg:10, pg:1') });
+  await expect(bench(['--deliveries', '0'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("'--deliveries <n>' argument '0' is invalid") });
+  await expect(bench(['--concurrency', 'many'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('must be a whole number above 0') });
+});
