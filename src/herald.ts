@@ -41,7 +41,7 @@ export async function openContext(config: Config, log: Logger = createLogger(con
       userAgent: config.userAgent,
     });
     const caches = { actors: new TtlCache<Actor>(5_000), tenants: new TtlCache<Tenant>(5_000) };
-    return { db, config, box, network, log, signal, catalog: new EventTypeCatalog(db), sender, caches, publisher: new GroupCommit(db) };
+    return { db, config, box, network, log, signal, catalog: new EventTypeCatalog(db), sender, caches, publisher: new GroupCommit(db, signal) };
   } catch (error) {
     await db.close().catch(() => {});
     throw error;
@@ -101,6 +101,7 @@ export function startWorker(ctx: Context, options: Partial<WorkerOptions> = {}):
     ...options,
   }, ctx.log.child({ role: 'worker' }), operationalHooks(ctx));
   worker.start();
+  ctx.publisher.handOffTo(worker);
   ctx.log.info({ thread: threadId }, 'worker started');
   return worker;
 }

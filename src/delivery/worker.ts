@@ -1,6 +1,8 @@
 // The delivery worker: claim due deliveries → send each (at most `concurrency` at once, at most
 // `endpointConcurrency` per endpoint) → record results in batches → sleep until woken (a publish
 // in this process, a NOTIFY from another, a freed slot) or until the poll interval passes.
+// Fresh deliveries published in this process while the worker has room skip the claim: they are
+// handed over (see offer()).
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { DeliverySignal } from '../store/deliverySignal.ts';
@@ -24,6 +26,18 @@ export interface WorkerHooks {
   onEndpointDisabled?(endpointId: string, reason: string): void;
 }
 
+/**
+ * Deliveries a worker took from a publish in this process: they are written leased to it, then
+ * either delivered (the write committed) or cancelled (it failed).
+ */
+export interface Handoff {
+  /** Per offered delivery, whether the worker took it. */
+  taken: boolean[];
+  leaseMs: number;
+  deliver(deliveries: ClaimedDelivery[]): void;
+  cancel(): void;
+}
+
 /** Results are written when this many are waiting, or after flushDelayMs, whichever comes first. */
 const flushSize = 200;
 const flushDelayMs = 5;
@@ -36,6 +50,14 @@ export class DeliveryWorker {
   /** Aborted when stopping cuts the deliveries still in flight short; one for all of them. */
   private halt = new AbortController();
   private readonly inFlight = new Map<string, number>();
+  /** Slots promised to handoffs whose write has not returned yet. */
+  private reserved = 0;
+  /** The last claim came back full, or a handoff left deliveries in the queue: older work waits. */
+  private backlogged = false;
+  /** Counts offers that left deliveries in the queue. */
+  private refusals = 0;
+  /** Endpoints the last claim left at their cap: deliveries of theirs may wait in the queue. */
+  private readonly capped = new Set<string>();
   private completions: Completion[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -78,42 +100,59 @@ export class DeliveryWorker {
     // the claim runs on this thread and holds up every attempt in flight, so the part is half
     // (PGlite fan-out 10: 2,160–2,690 → 2,740–2,840/s); on PostgreSQL a quarter, as larger claims
     // leave more slots idle while they run. When the queue is drained, claim on every wake-up.
-    let backlogged = false;
     const part = this.db.driver === 'pglite' ? 2 : 4;
     const minBacklogClaim = Math.max(1, Math.floor(Math.min(this.options.concurrency, this.options.claimBatchSize) / part));
     while (this.running) {
       // Reset before anything awaits: a wake-up that arrives later must not be lost, and one that
       // arrived earlier must not keep a full worker spinning without ever yielding.
       this.woken = false;
-      const free = this.options.concurrency - this.active.size;
+      const free = this.options.concurrency - this.active.size - this.reserved;
       let claimed: ClaimedDelivery[] = [];
+      let moreDue = false;
       let asked = 0;
-      if (free > 0 && (!backlogged || free >= minBacklogClaim)) {
+      if (free > 0 && (!this.backlogged || free >= minBacklogClaim)) {
         asked = Math.min(free, this.options.claimBatchSize);
+        const refusals = this.refusals;
+        // What the claim counts as in flight: deliveries that finish meanwhile are not seen by it.
+        const counted = new Map(this.inFlight);
+        // The slots this claim may fill are not offered to publishes meanwhile.
+        this.reserved += asked;
         try {
-          claimed = await claimDueDeliveries(this.db, {
+          ({ claimed, moreDue } = await claimDueDeliveries(this.db, {
             limit: asked,
             leaseMs: this.options.leaseMs,
             endpointCap: this.options.endpointConcurrency,
-            inFlight: this.inFlight,
+            inFlight: counted,
             scanLimit: asked * 4,
-          });
+          }));
           failures = 0;
         } catch (error) {
           failures++;
           this.log.error({ err: error }, 'could not claim deliveries');
           await this.sleep(Math.min(100 * 2 ** failures, 5_000));
           continue;
+        } finally {
+          this.reserved -= asked;
         }
         if (!this.running) {
           await releaseDeliveries(this.db, claimed.map((d) => d.id)).catch(() => {});
           break;
         }
-        for (const delivery of claimed) this.dispatch(delivery);
-        backlogged = claimed.length === asked;
+        for (const delivery of claimed) {
+          this.dispatch(delivery);
+          counted.set(delivery.endpointId, (counted.get(delivery.endpointId) ?? 0) + 1);
+        }
+        // Endpoints the claim found at their cap, or filled up to it, may have more waiting.
+        this.capped.clear();
+        for (const [endpointId, n] of counted) if (n >= this.options.endpointConcurrency) this.capped.add(endpointId);
+        // Deliveries queued by an offer during the claim may have been written after it looked.
+        this.backlogged = moreDue || this.refusals !== refusals;
+      } else {
+        // Woken with too little room to claim: deliveries may be due that a later claim will find.
+        this.backlogged = true;
       }
-      // A full batch means more is probably due: claim again at once while there is room.
-      if (claimed.length === asked && asked > 0 && this.active.size < this.options.concurrency) continue;
+      // More is probably due: claim again at once while there is room.
+      if (moreDue && this.active.size + this.reserved < this.options.concurrency) continue;
       if (!this.woken) await this.sleep(this.options.pollIntervalMs);
     }
   }
@@ -130,6 +169,61 @@ export class DeliveryWorker {
         done();
       };
     });
+  }
+
+  /**
+   * Offers the deliveries a publish in this process is about to write (their endpoints, in
+   * order). The worker takes as many as it has room for, within each endpoint's cap; they are
+   * written leased to it and sent as soon as the write returns, without a claim: on an idle or
+   * keeping-up worker that is one query less per publish, and on PGlite, whose queries run on
+   * this thread, that is most of a claim's cost. Nothing is taken while older deliveries wait in
+   * the queue, so fresh ones never overtake them; what is not taken is queued as usual.
+   */
+  offer(endpointIds: readonly string[]): Handoff | undefined {
+    let room = this.running && !this.backlogged ? this.options.concurrency - this.active.size - this.reserved : 0;
+    const taken = endpointIds.map((endpointId) => {
+      const inFlight = this.inFlight.get(endpointId) ?? 0;
+      if (room <= 0 || inFlight >= this.options.endpointConcurrency) return false;
+      room--;
+      this.inFlight.set(endpointId, inFlight + 1);
+      return true;
+    });
+    const count = taken.filter(Boolean).length;
+    if (count < endpointIds.length) {
+      this.backlogged = true;
+      this.refusals++;
+    }
+    if (count === 0) return undefined;
+    this.reserved += count;
+    let settled = false;
+    const unreserve = () => {
+      if (settled) return false;
+      settled = true;
+      this.reserved -= count;
+      endpointIds.forEach((endpointId, i) => taken[i] && this.leave(endpointId));
+      return true;
+    };
+    return {
+      taken,
+      leaseMs: this.options.leaseMs,
+      deliver: (deliveries) => {
+        if (!unreserve()) return;
+        // Stopped while the write ran: give them back at once rather than let the lease run out.
+        if (!this.running) void releaseDeliveries(this.db, deliveries.map((d) => d.id)).catch(() => {});
+        else for (const delivery of deliveries) this.dispatch(delivery);
+      },
+      cancel: () => {
+        // As for a finished delivery: the freed room is worth a claim only during a backlog.
+        if (unreserve() && this.backlogged) this.poke();
+      },
+    };
+  }
+
+  /** One delivery of the endpoint is no longer in flight. */
+  private leave(endpointId: string): void {
+    const left = (this.inFlight.get(endpointId) ?? 1) - 1;
+    if (left === 0) this.inFlight.delete(endpointId);
+    else this.inFlight.set(endpointId, left);
   }
 
   private dispatch(delivery: ClaimedDelivery): void {
@@ -161,11 +255,12 @@ export class DeliveryWorker {
         // makes the delivery due again later.
         this.log.error({ err: error, deliveryId: delivery.id }, 'delivery attempt failed unexpectedly');
       } finally {
-        const left = (this.inFlight.get(endpointId) ?? 1) - 1;
-        if (left === 0) this.inFlight.delete(endpointId);
-        else this.inFlight.set(endpointId, left);
+        this.leave(endpointId);
         this.active.delete(delivery.id);
-        this.poke();
+        // A freed slot is worth a claim only if deliveries may be waiting in the queue: a backlog,
+        // or an endpoint the last claim left at its cap. Otherwise new deliveries arrive by
+        // offer() or with a wake-up.
+        if (this.backlogged || this.capped.has(endpointId)) this.poke();
       }
     })();
     this.active.set(delivery.id, done);

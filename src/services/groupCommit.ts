@@ -9,7 +9,8 @@
 // on PGlite, whose statements run on this thread: a write started at once would finish before the
 // next request is even read, and every publish would be written alone.
 import type { Db } from '../store/db.ts';
-import { storeFannedOut, type PublishedEvent, type PublishRequest } from './publish.ts';
+import type { DeliverySignal } from '../store/deliverySignal.ts';
+import { storeFannedOut, type DeliveryTaker, type PublishedEvent, type PublishRequest } from './publish.ts';
 
 interface Waiting {
   request: PublishRequest;
@@ -21,13 +22,20 @@ export class GroupCommit {
   private queue: Waiting[] = [];
   private writing = 0;
   private scheduled = false;
+  /** The delivery worker of this process, if it runs one: it takes what it has room for. */
+  private taker: DeliveryTaker | undefined;
 
   constructor(
     private readonly db: Db,
+    private readonly signal: DeliverySignal,
     /** Writes in flight at once: more than one keeps the database busy while a batch returns. */
     private readonly parallel = 2,
     private readonly maxEvents = 2_000,
   ) {}
+
+  handOffTo(taker: DeliveryTaker | undefined): void {
+    this.taker = taker;
+  }
 
   publish(request: PublishRequest): Promise<PublishedEvent[]> {
     return new Promise((resolve, reject) => {
@@ -55,9 +63,13 @@ export class GroupCommit {
       }
       const batch = this.queue.splice(0, take);
       this.writing++;
-      storeFannedOut(this.db, batch.map((w) => w.request))
+      storeFannedOut(this.db, batch.map((w) => w.request), this.taker)
         .then(
-          (answers) => batch.forEach((w, i) => w.resolve(answers[i]!)),
+          ({ events, queued }) => {
+            // Workers are woken only for what went to the queue, once per write.
+            if (queued > 0) this.signal.wake();
+            batch.forEach((w, i) => w.resolve(events[i]!));
+          },
           (error) => batch.forEach((w) => w.reject(error)),
         )
         .finally(() => {

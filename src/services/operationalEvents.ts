@@ -13,8 +13,8 @@ export interface OperationalEvent {
 export async function emitOperationalEvents(ctx: Context, events: OperationalEvent[]): Promise<void> {
   if (events.length === 0) return;
   const inputs = events.map((e) => ({ type: e.type, data: e.data, payload: JSON.stringify(e.data), environment: 'live' as const }));
-  const [published] = await storeFannedOut(ctx.db, [{ tenantId: operationsTenantId, inputs, keyEnvironment: undefined }]);
-  if (published!.some((p) => p.deliveries > 0)) ctx.signal.wake();
+  const { queued } = await storeFannedOut(ctx.db, [{ tenantId: operationsTenantId, inputs, keyEnvironment: undefined }]);
+  if (queued > 0) ctx.signal.wake();
 }
 
 export function endpointDisabledEvent(e: { id: string; tenantId: string; url: string; reason: string; disabledAt: Date }): OperationalEvent {

@@ -5,7 +5,9 @@ import { assertEventTypeName, subscriptionsCover } from '../domain/eventTypes.ts
 import { newId } from '../domain/ids.ts';
 import type { Actor, Environment } from '../domain/types.ts';
 import { fieldErrorsFromAjv } from '../domain/schemaErrors.ts';
+import type { Handoff } from '../delivery/worker.ts';
 import type { Queryable } from '../store/db.ts';
+import type { ClaimedDelivery } from '../store/deliveries.ts';
 import { insertEventsWithDeliveries, listFanOutTargets, type FanOutTarget, type NewDelivery, type NewEvent } from '../store/events.ts';
 import { actorEnvironment, reachTenant } from './access.ts';
 import type { Context } from './context.ts';
@@ -88,14 +90,12 @@ export async function publishEvents(
   const request = { tenantId, inputs, keyEnvironment };
   if (options.idempotencyKey === undefined) {
     // The common case goes through group commit: concurrent publishes share one write.
-    const body = await ctx.publisher.publish(request);
-    ctx.signal.wake();
-    return { status: 202, body, replayed: false };
+    return { status: 202, body: await ctx.publisher.publish(request), replayed: false };
   }
   const answer = await idempotent(
     ctx,
     { tenantId, scope: 'publish', key: options.idempotencyKey, fingerprint: requestFingerprint(options.batch ? 'batch' : 'single', options.requestBody ?? JSON.stringify(inputs.map((i) => [i.type, i.payload]))) },
-    async (tx) => ({ status: 202, body: (await storeFannedOut(tx, [request]))[0]! }),
+    async (tx) => ({ status: 202, body: (await storeFannedOut(tx, [request])).events[0]! }),
   );
   if (!answer.replayed) ctx.signal.wake();
   return answer;
@@ -108,11 +108,20 @@ export interface PublishRequest {
   keyEnvironment: Environment | undefined;
 }
 
+/** Takes fresh deliveries straight from publishing: a delivery worker in this process. */
+export interface DeliveryTaker {
+  offer(endpointIds: readonly string[]): Handoff | undefined;
+}
+
 /**
  * Fans out the events of several publish calls and stores them with their deliveries: one query
- * reads every target, one statement writes everything. Returns each call's published events.
+ * reads every target, one statement writes everything. Returns each call's published events, and
+ * how many deliveries went to the queue rather than to `taker`.
+ *
+ * `taker` may only be given when `q` commits the write itself (not inside a transaction): what it
+ * takes is handed over as soon as the write returns.
  */
-export async function storeFannedOut(q: Queryable, requests: PublishRequest[]): Promise<PublishedEvent[][]> {
+export async function storeFannedOut(q: Queryable, requests: PublishRequest[], taker?: DeliveryTaker): Promise<{ events: PublishedEvent[][]; queued: number }> {
   const environmentOf = (r: PublishRequest, input: PublishInput): Environment => input.environment ?? r.keyEnvironment ?? 'live';
   const pairs = new Map<string, { tenantId: string; environment: Environment }>();
   for (const r of requests) {
@@ -126,6 +135,7 @@ export async function storeFannedOut(q: Queryable, requests: PublishRequest[]): 
 
   const events: NewEvent[] = [];
   const deliveries: NewDelivery[] = [];
+  const sends: { event: NewEvent; target: FanOutTarget }[] = [];
   const createdAt = new Date();
   const answers = requests.map((r) =>
     r.inputs.map((input): PublishedEvent => {
@@ -144,10 +154,34 @@ export async function storeFannedOut(q: Queryable, requests: PublishRequest[]): 
       };
       events.push(event);
       const matched = matchingTargets(targets.get(`${r.tenantId}\0${environment}`)!, input.type, accountId);
-      for (const target of matched) deliveries.push({ id: newId(), tenantId: r.tenantId, eventId: event.id, endpointId: target.id, createdAt });
+      for (const target of matched) {
+        deliveries.push({ id: newId(), tenantId: r.tenantId, eventId: event.id, endpointId: target.id, createdAt });
+        sends.push({ event, target });
+      }
       return { id: event.id, type: event.type, environment, accountId, createdAt: createdAt.toISOString(), deliveries: matched.length };
     }),
   );
-  await insertEventsWithDeliveries(q, events, deliveries);
-  return answers;
+  const handoff = deliveries.length > 0 ? taker?.offer(deliveries.map((d) => d.endpointId)) : undefined;
+  if (handoff) deliveries.forEach((d, i) => handoff.taken[i] && (d.leaseMs = handoff.leaseMs));
+  try {
+    await insertEventsWithDeliveries(q, events, deliveries);
+  } catch (error) {
+    handoff?.cancel();
+    throw error;
+  }
+  handoff?.deliver(deliveries.flatMap((d, i) => (handoff.taken[i] ? [claimedFresh(d, sends[i]!.event, sends[i]!.target)] : [])));
+  return { events: answers, queued: handoff ? handoff.taken.filter((t) => !t).length : deliveries.length };
+}
+
+/** A new delivery as a claim would return it: first attempt, the event and endpoint as written and read. */
+function claimedFresh(d: NewDelivery, event: NewEvent, target: FanOutTarget): ClaimedDelivery {
+  return {
+    id: d.id,
+    tenantId: d.tenantId,
+    eventId: d.eventId,
+    endpointId: d.endpointId,
+    attemptCount: 0,
+    event: { type: event.type, payload: event.payload, accountId: event.accountId, environment: event.environment, createdAt: event.createdAt },
+    endpoint: target.endpoint,
+  };
 }

@@ -77,10 +77,10 @@ const claimSettings = {
  * queue is nearly empty, the planner reads every due row into a bitmap and sorts them all to keep
  * the first few hundred, instead of walking deliveries_due in order and stopping there.
  */
-export async function claimDueDeliveries(db: Db, o: ClaimOptions): Promise<ClaimedDelivery[]> {
+export async function claimDueDeliveries(db: Db, o: ClaimOptions): Promise<{ claimed: ClaimedDelivery[]; moreDue: boolean }> {
   const busy = [...o.inFlight].filter(([, n]) => n > 0);
   const saturated = busy.filter(([, n]) => n >= o.endpointCap).map(([id]) => id);
-  const rows = await db.withSettings(claimSettings).query<ClaimedRow>(
+  const rows = await db.withSettings(claimSettings).query<ClaimedRow & { scanned: number }>(
     `with busy as (
        select * from unnest($1::uuid[], $2::int[]) as b(endpoint_id, in_flight)
      ), candidates as (
@@ -102,11 +102,14 @@ export async function claimDueDeliveries(db: Db, o: ClaimOptions): Promise<Claim
      where d.id = due.id
      returning d.id, d.tenant_id, d.event_id, d.endpoint_id, d.attempt_count, e.type, e.payload, e.account_id, e.environment,
        e.created_at as event_created_at, ep.url, ep.enabled, ep.headers, ep.secret_sealed, ep.previous_secret_sealed,
-       ep.previous_secret_expires_at`,
+       ep.previous_secret_expires_at, (select count(*) from candidates)::int as scanned`,
     [busy.map(([id]) => id), busy.map(([, n]) => n), saturated, o.scanLimit, o.endpointCap, o.limit, o.leaseMs],
     'claim_due_deliveries',
   );
-  return rows.map((r) => ({
+  // A claim that took less than it could may still have left due deliveries behind: when its
+  // scan was cut at scanLimit (another endpoint's older backlog filled it).
+  const moreDue = rows.length === o.limit || (rows[0]?.scanned ?? 0) >= o.scanLimit;
+  const claimed = rows.map((r): ClaimedDelivery => ({
     id: r.id,
     tenantId: r.tenant_id,
     eventId: r.event_id,
@@ -122,6 +125,7 @@ export async function claimDueDeliveries(db: Db, o: ClaimOptions): Promise<Claim
       previousSecretExpiresAt: r.previous_secret_expires_at,
     },
   }));
+  return { claimed, moreDue };
 }
 
 /** An attempt as the worker records it (its delivery is the Completion's). */

@@ -39,7 +39,7 @@ describeEachHerald('group commit', (h) => {
 
   it('writes concurrent publishes together and answers each with its own events and fan-out', async () => {
     const { wrapped, counter } = countingDb(h().ctx.db);
-    const group = new GroupCommit(wrapped, 1);
+    const group = new GroupCommit(wrapped, h().ctx.signal, 1);
     const requests = Array.from({ length: 40 }, (_, i) => ({ tenantId: tenants[i % 2]!, inputs: [input(i), input(i + 100)], keyEnvironment: undefined }));
     const answers = await Promise.all(requests.map((r) => group.publish(r)));
     expect(counter.writes).toBeLessThan(requests.length / 4); // batched, not one write each
@@ -66,7 +66,7 @@ describeEachHerald('group commit', (h) => {
 
   it('publishes made in the same turn of the event loop share one write, even with writes free', async () => {
     const { wrapped, counter } = countingDb(h().ctx.db);
-    const group = new GroupCommit(wrapped); // two writes may run at once: neither is needed
+    const group = new GroupCommit(wrapped, h().ctx.signal); // two writes may run at once: neither is needed
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => group.publish({ tenantId: tenants[0]!, inputs: [input(i)], keyEnvironment: undefined })));
     expect(counter.writes).toBe(1);
     expect(answers.map((events) => events.length)).toEqual(Array(10).fill(1));
@@ -74,7 +74,7 @@ describeEachHerald('group commit', (h) => {
 
   it('a failed write rejects every publish it carried and stores none of them', async () => {
     const { wrapped } = countingDb(h().ctx.db, true);
-    const group = new GroupCommit(wrapped, 1);
+    const group = new GroupCommit(wrapped, h().ctx.signal, 1);
     const before = (await h().ctx.db.query<{ n: number }>('select count(*)::int as n from events'))[0]!.n;
     const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => group.publish({ tenantId: tenants[0]!, inputs: [input(i)], keyEnvironment: undefined })));
     expect(results.every((r) => r.status === 'rejected')).toBe(true);

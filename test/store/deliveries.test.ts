@@ -42,8 +42,8 @@ async function addDeliveries(q: Queryable, endpointId: string, count: number, du
   return deliveries.map((d) => d.id);
 }
 
-const claim = (q: Db, over: Partial<ClaimOptions> = {}) =>
-  claimDueDeliveries(q, { limit: 100, leaseMs: 60_000, endpointCap: 1_000, inFlight: new Map(), scanLimit: 1_000, ...over });
+const claim = async (q: Db, over: Partial<ClaimOptions> = {}) =>
+  (await claimDueDeliveries(q, { limit: 100, leaseMs: 60_000, endpointCap: 1_000, inFlight: new Map(), scanLimit: 1_000, ...over })).claimed;
 
 const sorted = (ids: string[]) => [...ids].sort();
 
@@ -180,5 +180,24 @@ describeEachDriver('store: the delivery queue', (db) => {
     const fresh = await addDeliveries(db(), healthy, 5);
     const claimed = await claim(db(), { limit: 10, scanLimit: 40, endpointCap: 5, inFlight: new Map([[slow, 5]]) });
     expect(sorted(claimed.map((d) => d.id))).toEqual(sorted(fresh));
+  });
+
+  it('says whether more may be due: a full claim, or a scan cut short by another endpoint\'s backlog', async () => {
+    const [slow, healthy] = [await addEndpoint(db()), await addEndpoint(db())];
+    await addDeliveries(db(), slow, 100);
+    await addDeliveries(db(), healthy, 5);
+    const options = { leaseMs: 60_000, endpointCap: 5, scanLimit: 40 };
+    // The slow endpoint has room for one; its older rows fill the whole scan, hiding the healthy ones.
+    const cut = await claimDueDeliveries(db(), { ...options, limit: 10, inFlight: new Map([[slow, 4]]) });
+    expect(cut.claimed.map((d) => d.endpointId)).toEqual([slow]);
+    expect(cut.moreDue).toBe(true);
+    // Full: as many as asked.
+    const full = await claimDueDeliveries(db(), { ...options, limit: 3, inFlight: new Map([[slow, 5]]) });
+    expect(full.claimed).toHaveLength(3);
+    expect(full.moreDue).toBe(true);
+    // The rest of the healthy endpoint's rows, with the slow one at its cap: nothing more is due for this worker.
+    const rest = await claimDueDeliveries(db(), { ...options, limit: 10, inFlight: new Map([[slow, 5], [healthy, 3]]) });
+    expect(rest.claimed.map((d) => d.endpointId)).toEqual([healthy, healthy]);
+    expect(rest.moreDue).toBe(false);
   });
 });
