@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { checkSettings, type Db, type Queryable } from './db.ts';
+import { openPgliteThread } from './pgliteThreadDb.ts';
 
 type PgliteLike = Pick<PGlite, 'query' | 'exec'>;
 
@@ -68,8 +69,11 @@ async function createInChild(dataDir: string): Promise<void> {
  */
 const memorySettings = 'shared_buffers = 32MB\nmaintenance_work_mem = 16MB';
 
-/** Opens (creating if needed) the embedded database stored in `dataDir`; in memory when undefined. */
+/**
+ * Opens (creating if needed) the embedded database stored in `dataDir`; in memory when undefined.
+ * It runs on a thread of its own (pgliteThreadDb.ts).
+ */
 export async function openPglite(dataDir?: string): Promise<Db> {
   if (dataDir && !existsSync(path.join(dataDir, 'PG_VERSION'))) await createInChild(dataDir);
-  return pgliteDb(await PGlite.create(dataDir, { postgresqlconf: memorySettings }));
+  return openPgliteThread(dataDir, memorySettings);
 }
