@@ -1,7 +1,7 @@
 // `herald start`. With HERALD_SPLIT_ROLES on PostgreSQL and both roles, the worker runs in a worker
 // thread so that the API and the worker each get a core (Node runs JavaScript on one thread). The
 // thread is restarted if it dies, and stopped with the process. With PGlite both roles share one
-// thread: the embedded database belongs to the thread that opened it.
+// thread, and the embedded database runs on a thread of its own (pgliteThreadDb.ts).
 import path from 'node:path';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.ts';
