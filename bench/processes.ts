@@ -31,12 +31,22 @@ export async function startReceiver(): Promise<ReceiverProcess> {
     child.once('message', (m: { port: number }) => resolve(m.port));
     child.once('exit', () => reject(new Error('the receiver exited')));
   });
+  // Each question carries an id and its answer the same id: a progress report still on its way
+  // when the next question is asked must not take that question's answer.
+  const waiting = new Map<number, (answer: unknown) => void>();
+  let nextId = 0;
+  child.on('message', (m: { id?: number }) => {
+    const resolve = m.id === undefined ? undefined : waiting.get(m.id);
+    waiting.delete(m.id!);
+    resolve?.(m);
+  });
   return {
     url: `http://127.0.0.1:${port}`,
     ask: (message) =>
       new Promise((resolve) => {
-        child.once('message', resolve as (m: unknown) => void);
-        child.send(message);
+        const id = ++nextId;
+        waiting.set(id, resolve as (answer: unknown) => void);
+        child.send({ ...message, id });
       }),
     stop: () => child.kill(),
   };

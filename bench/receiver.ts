@@ -4,6 +4,7 @@
 import http from 'node:http';
 
 interface Command {
+  id: number;
   cmd: 'stats' | 'arrivals' | 'reset' | 'record';
   on?: boolean;
 }
@@ -28,14 +29,15 @@ server.listen(0, '127.0.0.1', () => {
 });
 
 process.on('message', (message: Command) => {
-  if (message.cmd === 'stats') process.send!({ count });
+  const answer = (body: object) => process.send!({ ...body, id: message.id });
+  if (message.cmd === 'stats') answer({ count });
   else if (message.cmd === 'reset') {
     count = 0;
     arrivals.clear();
-    process.send!({ ok: true });
+    answer({ ok: true });
   } else if (message.cmd === 'record') {
     recording = message.on ?? true;
-    process.send!({ ok: true });
-  } else if (message.cmd === 'arrivals') process.send!({ arrivals: [...arrivals] });
+    answer({ ok: true });
+  } else if (message.cmd === 'arrivals') answer({ arrivals: [...arrivals] });
 });
 process.on('disconnect', () => process.exit(0));
