@@ -5,9 +5,9 @@
 // acknowledged is lost.
 //
 // A write starts on the next turn of the event loop, not at once (a lone publish waits no longer
-// than that): the publishes whose requests were read in the same turn join it. This matters most
-// on PGlite, whose statements run on this thread: a write started at once would finish before the
-// next request is even read, and every publish would be written alone.
+// than that): the publishes whose requests were read in the same turn join it. Started at once, a
+// write would carry only the first publish of each turn. (When PGlite still ran on Herald's thread,
+// every publish was then written alone.)
 import type { Db } from '../store/db.ts';
 import type { DeliverySignal } from '../store/deliverySignal.ts';
 import { storeFannedOut, type DeliveryTaker, type PublishedEvent, type PublishRequest } from './publish.ts';
