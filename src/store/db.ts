@@ -25,6 +25,11 @@ export function checkSettings(settings: Settings): [string, string][] {
   return entries;
 }
 
+/** The settings as SET LOCAL statements, for a transaction that runs one statement with them (PGlite). */
+export function setLocal(settings: Settings): string {
+  return checkSettings(settings).map(([name, value]) => `set local ${name} = ${value};`).join(' ');
+}
+
 export interface Db extends Queryable {
   readonly driver: 'pglite' | 'postgres';
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { checkSettings, type Db, type Queryable } from './db.ts';
+import { setLocal, type Db, type Queryable } from './db.ts';
 import { openPgliteThread } from './pgliteThreadDb.ts';
 
 type PgliteLike = Pick<PGlite, 'query' | 'exec'>;
@@ -19,14 +19,18 @@ function queryable(pg: PgliteLike): Queryable {
   };
 }
 
-/** Wraps an open PGlite instance. PGlite is one connection: it runs one statement or transaction at a time. */
+/**
+ * Wraps a PGlite instance open on this thread: the tests' databases, cloned from a template. Herald
+ * itself opens PGlite on a thread of its own (openPglite). PGlite is one connection: it runs one
+ * statement or transaction at a time.
+ */
 export function pgliteDb(pg: PGlite): Db {
   return {
     driver: 'pglite',
     ...queryable(pg),
     transaction: (work) => pg.transaction((tx) => work(queryable(tx))),
     withSettings(settings) {
-      const set = checkSettings(settings).map(([name, value]) => `set local ${name} = ${value};`).join(' ');
+      const set = setLocal(settings);
       const tuned = <T>(work: (tx: Queryable) => Promise<T>) =>
         pg.transaction(async (tx) => {
           await tx.exec(set);

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { projectRoot } from '../projectRoot.ts';
-import { checkSettings, type Db, type Queryable } from './db.ts';
+import { setLocal, type Db, type Queryable } from './db.ts';
 
 const program = path.join(projectRoot, 'src/store/pgliteThread.mjs');
 
@@ -82,7 +82,7 @@ export async function openPgliteThread(dataDir: string | undefined, postgresqlco
       return result;
     },
     withSettings(settings) {
-      const set = checkSettings(settings).map(([name, value]) => `set local ${name} = ${value};`).join(' ');
+      const set = setLocal(settings);
       return {
         query: (sql, params) => call({ op: 'tuned', set, sql, params }),
         exec: (sql) => call({ op: 'tuned', set, sql, exec: true }),
