@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { adminToken, HeraldClient } from './client.ts';
-import { startHerald, startReceiver, treeRssMb, type HeraldProcess, type ReceiverProcess } from './processes.ts';
+import { postgresCpuSeconds, startHerald, startReceiver, treeCpuSeconds, treeRssMb, type HeraldProcess, type ReceiverProcess } from './processes.ts';
 import { measureRaw } from './raw.ts';
 
 export interface BenchOptions {
@@ -26,6 +26,10 @@ interface Row {
   p50Ms?: number;
   p99Ms?: number;
   maxRssMb?: number;
+  /** CPU time per delivery, in µs: Herald's processes (with PGlite, its database too) … */
+  heraldCpuUs?: number;
+  /** … and the local PostgreSQL server's, when the scenario runs on it. */
+  postgresCpuUs?: number;
   note?: string;
 }
 
@@ -53,8 +57,30 @@ function memorySampler(pids: () => number[]) {
   };
 }
 
+/**
+ * CPU time from now on, of Herald's processes and (`postgres`) of the local PostgreSQL server; read
+ * per delivery. Unlike rates, these hardly depend on how fast the machine is at the moment, so they
+ * show what a change costs or saves.
+ */
+function cpuMeter(pids: () => number[], postgres: boolean) {
+  const herald = () => pids().reduce((sum, pid) => sum + treeCpuSeconds(pid), 0);
+  const database = () => (postgres ? postgresCpuSeconds() : undefined);
+  const heraldStart = herald();
+  const databaseStart = database();
+  return (deliveries: number): Pick<Row, 'heraldCpuUs' | 'postgresCpuUs'> => {
+    const perDelivery = (seconds: number) => Math.round((seconds * 1e6) / deliveries);
+    const databaseNow = database();
+    return {
+      heraldCpuUs: perDelivery(herald() - heraldStart),
+      ...(databaseStart !== undefined && databaseNow !== undefined ? { postgresCpuUs: perDelivery(databaseNow - databaseStart) } : {}),
+    };
+  };
+}
+
 interface Target {
   name: string;
+  /** A PostgreSQL server on this machine, whose CPU time can be read. */
+  localPostgres: boolean;
   env: Record<string, string>;
   cleanup(): Promise<void>;
 }
@@ -69,6 +95,7 @@ async function postgresTarget(base: string): Promise<Target> {
   url.pathname = `/${name}`;
   return {
     name: 'PostgreSQL',
+    localPostgres: ['127.0.0.1', 'localhost', '[::1]', ''].includes(url.hostname),
     env: { HERALD_DATABASE_URL: url.toString() },
     async cleanup() {
       const client = new pg.Client({ connectionString: base });
@@ -81,7 +108,7 @@ async function postgresTarget(base: string): Promise<Target> {
 
 function pgliteTarget(): Target {
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-bench-'));
-  return { name: 'PGlite', env: { HERALD_DATA_DIR: dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  return { name: 'PGlite', localPostgres: false, env: { HERALD_DATA_DIR: dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 function heraldEnv(options: BenchOptions, target: Target): Record<string, string> {
@@ -109,6 +136,7 @@ async function throughput(options: BenchOptions, receiver: ReceiverProcess, targ
     await receiver.ask({ cmd: 'reset' });
     const events = Math.ceil(options.deliveries / fanOut);
     const total = events * fanOut;
+    const cpu = cpuMeter(() => [herald.child.pid!], target.localPostgres);
     const started = performance.now();
     const progress = setInterval(async () => {
       const { count } = await receiver.ask<{ count: number }>({ cmd: 'stats' });
@@ -119,7 +147,7 @@ async function throughput(options: BenchOptions, receiver: ReceiverProcess, targ
     await waitFor(async () => !(await client.anyPending(tenant)), 60_000, 20);
     clearInterval(progress);
     const seconds = (performance.now() - started) / 1000;
-    return { scenario: `${target.name}, fan-out ${fanOut}`, deliveriesPerSecond: Math.round(total / seconds), maxRssMb: stopSampling() };
+    return { scenario: `${target.name}, fan-out ${fanOut}`, deliveriesPerSecond: Math.round(total / seconds), maxRssMb: stopSampling(), ...cpu(total) };
   } finally {
     stopSampling();
     await client.close();
@@ -160,6 +188,7 @@ async function backlogDrain(options: BenchOptions, receiver: ReceiverProcess, ta
     await receiver.ask({ cmd: 'reset' });
     const worker = await startHerald({ ...env, HERALD_ROLES: 'worker' });
     const stopSampling = memorySampler(() => [worker.child.pid!]);
+    const cpu = cpuMeter(() => [worker.child.pid!], target.localPostgres);
     const started = performance.now();
     try {
       await waitFor(async () => {
@@ -168,7 +197,7 @@ async function backlogDrain(options: BenchOptions, receiver: ReceiverProcess, ta
         return rows[0]!.n === 0;
       }, 3_600_000, 2_000);
       const seconds = (performance.now() - started) / 1000;
-      return { scenario: `PostgreSQL, draining ${total} queued`, deliveriesPerSecond: Math.round(total / seconds), maxRssMb: stopSampling() };
+      return { scenario: `PostgreSQL, draining ${total} queued`, deliveriesPerSecond: Math.round(total / seconds), maxRssMb: stopSampling(), ...cpu(total) };
     } finally {
       stopSampling();
       await worker.stop();
@@ -254,8 +283,9 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
 }
 
 export function printTable(rows: Row[]): void {
-  const header = ['scenario', 'deliveries/s', '× R', 'p50 ms', 'p99 ms', 'max RSS MB', 'note'];
-  const lines = rows.map((r) => [r.scenario, r.deliveriesPerSecond ?? '', r.ratioToR ?? '', r.p50Ms ?? '', r.p99Ms ?? '', r.maxRssMb ?? '', r.note ?? ''].map(String));
+  const header = ['scenario', 'deliveries/s', '× R', 'p50 ms', 'p99 ms', 'max RSS MB', 'Herald CPU µs/delivery', 'PostgreSQL CPU µs/delivery', 'note'];
+  const lines = rows.map((r) =>
+    [r.scenario, r.deliveriesPerSecond, r.ratioToR, r.p50Ms, r.p99Ms, r.maxRssMb, r.heraldCpuUs, r.postgresCpuUs, r.note].map((cell) => String(cell ?? '')));
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   process.stdout.write([format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n') + '\n');

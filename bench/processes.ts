@@ -98,27 +98,67 @@ export async function startHerald(env: Record<string, string>): Promise<HeraldPr
   };
 }
 
-/** Resident memory, in MB, of a process and all its descendants (Linux /proc). */
-export function treeRssMb(pid: number): number {
+/** A process and all its descendants (Linux /proc). */
+function processTree(pid: number): number[] {
   const parents = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      parents.set(Number(entry), Number(statFields(Number(entry))[1]));
     } catch {
       // the process ended meanwhile
     }
   }
   const tree = [pid];
   for (let i = 0; i < tree.length; i++) for (const [child, parent] of parents) if (parent === tree[i]) tree.push(child);
-  let kb = 0;
-  for (const p of tree) {
+  return tree;
+}
+
+/** The fields of /proc/<pid>/stat after the command name: state, ppid, … (man 5 proc). */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** Sums `read(pid)` over `pids`, skipping processes that ended meanwhile. */
+function sumOver(pids: number[], read: (pid: number) => number): number {
+  let sum = 0;
+  for (const p of pids) {
     try {
-      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+      sum += read(p);
     } catch {
       // ended
     }
   }
-  return kb / 1024;
+  return sum;
+}
+
+/** Resident memory, in MB, of a process and all its descendants (Linux /proc). */
+export function treeRssMb(pid: number): number {
+  return sumOver(processTree(pid), (p) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0)) / 1024;
+}
+
+/** CPU seconds (user + system, all threads) used so far by a process (Linux /proc). */
+const cpuSeconds = (pid: number) => {
+  const fields = statFields(pid);
+  // utime and stime, in clock ticks: USER_HZ, which Linux fixes at 100 for /proc.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+
+/** CPU seconds used so far by a process and its descendants. */
+export const treeCpuSeconds = (pid: number): number => sumOver(processTree(pid), cpuSeconds);
+
+/**
+ * CPU seconds used so far by the PostgreSQL server processes running on this machine, all of them
+ * (backends, WAL writer, checkpointer, autovacuum); undefined when none runs here.
+ */
+export function postgresCpuSeconds(): number | undefined {
+  const pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+    } catch {
+      return false;
+    }
+  });
+  return pids.length === 0 ? undefined : sumOver(pids, cpuSeconds);
 }

@@ -1,5 +1,5 @@
 // `herald bench` end to end at a small size: one JSON object with R and every scenario asked for,
-// ratios against R, memory sampled, and nothing left behind; bad options are refused before
+// ratios against R, memory and CPU time sampled, and nothing left behind; bad options are refused before
 // anything starts. The figures themselves are `npm run bench`'s business, not a test's.
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -29,6 +29,8 @@ async function benchDatabases(): Promise<string[]> {
   }
 }
 
+const localPostgres = postgresUrl !== undefined && ['127.0.0.1', 'localhost'].includes(new URL(postgresUrl).hostname);
+
 const benchDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith('herald-bench-'));
 
 interface Row {
@@ -36,6 +38,8 @@ interface Row {
   deliveriesPerSecond?: number;
   ratioToR?: number;
   maxRssMb?: number;
+  heraldCpuUs?: number;
+  postgresCpuUs?: number;
   note?: string;
 }
 
@@ -57,6 +61,11 @@ it('prints one JSON object with R and each scenario, and cleans up after itself'
     expect(row.deliveriesPerSecond).toBeGreaterThan(0);
     expect(row.ratioToR).toBe(Number((row.deliveriesPerSecond! / r!.deliveriesPerSecond!).toFixed(2)));
     expect(row.maxRssMb).toBeGreaterThan(20);
+    // CPU per delivery: Herald's always; the PostgreSQL server's when it runs on this machine
+    // (PGlite runs inside Herald, so it has none of its own).
+    expect(row.heraldCpuUs).toBeGreaterThan(0);
+    if (row.scenario.startsWith('PGlite')) expect(row.postgresCpuUs).toBeUndefined();
+    else if (localPostgres) expect(row.postgresCpuUs).toBeGreaterThan(0);
   }
   expect(benchDirs()).toEqual(dirsBefore);
   if (postgresUrl) expect(await benchDatabases()).toEqual(databasesBefore);
