@@ -1,6 +1,6 @@
 // `herald bench` end to end at a small size: one JSON object with R and every scenario asked for,
-// ratios against R, memory and CPU time sampled, and nothing left behind; bad options are refused before
-// anything starts. The figures themselves are `npm run bench`'s business, not a test's.
+// ratios against R, memory and CPU time sampled, and nothing left behind; bad options are refused
+// before anything starts. The figures themselves are `npm run bench`'s business, not a test's.
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
