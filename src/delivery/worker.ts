@@ -7,7 +7,8 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { DeliverySignal } from '../store/deliverySignal.ts';
 import type { Db } from '../store/db.ts';
-import { claimDueDeliveries, disableEndpoint, recordAttempts, releaseDeliveries, type ClaimedDelivery, type Completion } from '../store/deliveries.ts';
+import { claimDueDeliveries } from '../store/claim.ts';
+import { disableEndpoint, recordAttempts, releaseDeliveries, type ClaimedDelivery, type Completion } from '../store/deliveries.ts';
 import { attemptDelivery, type DispatchDeps } from './dispatch.ts';
 
 export interface WorkerOptions {
@@ -58,6 +59,8 @@ export class DeliveryWorker {
   private refusals = 0;
   /** Endpoints the last claim left at their cap: deliveries of theirs may wait in the queue. */
   private readonly capped = new Set<string>();
+  /** Where the claims' round of the endpoints goes on from (see claimDueDeliveries). */
+  private endpointCursor: string | null = null;
   private completions: Completion[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -119,12 +122,13 @@ export class DeliveryWorker {
         // The slots this claim may fill are not offered to publishes meanwhile.
         this.reserved += asked;
         try {
-          ({ claimed, moreDue } = await claimDueDeliveries(this.db, {
+          ({ claimed, moreDue, endpointCursor: this.endpointCursor } = await claimDueDeliveries(this.db, {
             limit: asked,
             leaseMs: this.options.leaseMs,
             endpointCap: this.options.endpointConcurrency,
             inFlight: counted,
             scanLimit: asked * 4,
+            endpointCursor: this.endpointCursor,
           }));
           failures = 0;
         } catch (error) {

@@ -1,10 +1,7 @@
-// The delivery queue. Due rows are claimed in batches with FOR UPDATE SKIP LOCKED; claiming sets
-// `locked_until` (the lease) and nothing else, so with the room fillfactor leaves on each page the
-// claim is a HOT update that writes no index entry. A claimed row keeps its place in the partial
-// index deliveries_due; the claim skips rows whose lease has not run out. Results are written back
-// in batches too.
+// The delivery queue: what a claimed delivery carries (claimed in claim.ts), and the results
+// written back in batches.
 import type { Environment } from '../domain/types.ts';
-import type { Db, Queryable } from './db.ts';
+import type { Queryable } from './db.ts';
 import type { Attempt } from './deliveryLog.ts';
 
 /** A claimed delivery with everything needed to send it. `endpoint` is null if it was deleted. */
@@ -24,108 +21,6 @@ export interface ClaimedDelivery {
     previousSecretSealed: string | null;
     previousSecretExpiresAt: Date | null;
   } | null;
-}
-
-interface ClaimedRow {
-  id: string;
-  tenant_id: string;
-  event_id: string;
-  endpoint_id: string;
-  attempt_count: number;
-  type: string;
-  payload: string;
-  account_id: string | null;
-  environment: Environment;
-  event_created_at: Date;
-  url: string | null;
-  enabled: boolean | null;
-  headers: Record<string, string> | null;
-  secret_sealed: string | null;
-  previous_secret_sealed: string | null;
-  previous_secret_expires_at: Date | null;
-}
-
-export interface ClaimOptions {
-  limit: number;
-  leaseMs: number;
-  /** Most deliveries one endpoint may have in flight in this worker. */
-  endpointCap: number;
-  /** Deliveries this worker already has in flight, per endpoint. */
-  inFlight: ReadonlyMap<string, number>;
-  /** How many due rows to consider when choosing fairly among endpoints. */
-  scanLimit: number;
-}
-
-/** How every claim runs (see below for the first). */
-const claimSettings = {
-  enable_bitmapscan: 'off',
-  // A claim need not wait for its commit to reach the disk: if the server crashed before it did,
-  // the claim was never made and the deliveries are simply due again — the at-least-once promise
-  // holds, and the claim no longer queues behind every other commit's fsync.
-  synchronous_commit: 'off',
-};
-
-/**
- * Claims up to `limit` due deliveries, taking at most `endpointCap - inFlight` per endpoint, so a
- * slow endpoint with a deep backlog cannot fill the batch and starve the others. Endpoints already
- * at their cap are skipped outright.
- *
- * The chosen ids are handed to the locking step as an array, not joined: with a join, stale
- * statistics (a queue table is often analysed while nearly empty) let the planner loop over every
- * due row and recompute the window for each one — a claim then costs due rows × scanned rows.
- * For the same reason bitmap scans are turned off for the claim: with statistics that say the
- * queue is nearly empty, the planner reads every due row into a bitmap and sorts them all to keep
- * the first few hundred, instead of walking deliveries_due in order and stopping there.
- */
-export async function claimDueDeliveries(db: Db, o: ClaimOptions): Promise<{ claimed: ClaimedDelivery[]; moreDue: boolean }> {
-  const busy = [...o.inFlight].filter(([, n]) => n > 0);
-  const saturated = busy.filter(([, n]) => n >= o.endpointCap).map(([id]) => id);
-  const rows = await db.withSettings(claimSettings).query<ClaimedRow & { scanned: number }>(
-    `with busy as (
-       select * from unnest($1::uuid[], $2::int[]) as b(endpoint_id, in_flight)
-     ), candidates as (
-       select c.id, row_number() over (partition by c.endpoint_id order by c.next_attempt_at, c.id) + coalesce(b.in_flight, 0) as slot
-       from (select id, endpoint_id, next_attempt_at from deliveries
-             where status = 'pending' and next_attempt_at <= now() and (locked_until is null or locked_until <= now())
-               and not (endpoint_id = any($3::uuid[]))
-             order by next_attempt_at limit $4) c
-       left join busy b on b.endpoint_id = c.endpoint_id
-     ), due as (
-       select d.id, d.event_id, d.endpoint_id from deliveries d
-       where d.id = any(array(select id from candidates where slot <= $5))
-         and d.status = 'pending' and d.next_attempt_at <= now() and (d.locked_until is null or d.locked_until <= now())
-       order by d.next_attempt_at limit $6
-       for update of d skip locked
-     )
-     update deliveries d set locked_until = now() + make_interval(secs => $7 / 1000.0)
-     from due join events e on e.id = due.event_id left join endpoints ep on ep.id = due.endpoint_id
-     where d.id = due.id
-     returning d.id, d.tenant_id, d.event_id, d.endpoint_id, d.attempt_count, e.type, e.payload, e.account_id, e.environment,
-       e.created_at as event_created_at, ep.url, ep.enabled, ep.headers, ep.secret_sealed, ep.previous_secret_sealed,
-       ep.previous_secret_expires_at, (select count(*) from candidates)::int as scanned`,
-    [busy.map(([id]) => id), busy.map(([, n]) => n), saturated, o.scanLimit, o.endpointCap, o.limit, o.leaseMs],
-    'claim_due_deliveries',
-  );
-  // A claim that took less than it could may still have left due deliveries behind: when its
-  // scan was cut at scanLimit (another endpoint's older backlog filled it).
-  const moreDue = rows.length === o.limit || (rows[0]?.scanned ?? 0) >= o.scanLimit;
-  const claimed = rows.map((r): ClaimedDelivery => ({
-    id: r.id,
-    tenantId: r.tenant_id,
-    eventId: r.event_id,
-    endpointId: r.endpoint_id,
-    attemptCount: r.attempt_count,
-    event: { type: r.type, payload: r.payload, accountId: r.account_id, environment: r.environment, createdAt: r.event_created_at },
-    endpoint: r.url === null ? null : {
-      url: r.url,
-      enabled: r.enabled!,
-      headers: r.headers ?? {},
-      secretSealed: r.secret_sealed!,
-      previousSecretSealed: r.previous_secret_sealed,
-      previousSecretExpiresAt: r.previous_secret_expires_at,
-    },
-  }));
-  return { claimed, moreDue };
 }
 
 /** An attempt as the worker records it (its delivery is the Completion's). */

@@ -8,7 +8,7 @@ import { DeliveryWorker, type WorkerOptions } from '../../src/delivery/worker.ts
 import { dispatchDeps } from '../../src/services/dispatchDeps.ts';
 import { storeFannedOut } from '../../src/services/publish.ts';
 import type { Db } from '../../src/store/db.ts';
-import { claimDueDeliveries } from '../../src/store/deliveries.ts';
+import { claimDueDeliveries } from '../../src/store/claim.ts';
 import { createEndpoint, defineEventType, publish, sleep, waitFor } from '../support/delivery.ts';
 import { describeEachHerald } from '../support/herald.ts';
 import { createReceiver, type Receiver } from '../support/receiver.ts';
@@ -28,7 +28,7 @@ describeEachHerald('handoff from publish to the worker', (h) => {
         return {
           ...tuned,
           query(sql, params, name) {
-            if (name === 'claim_due_deliveries') claims.count++;
+            if (name === 'claim_in_due_order') claims.count++;
             return tuned.query(sql, params, name);
           },
         };

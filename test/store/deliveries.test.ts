@@ -4,7 +4,8 @@
 import { beforeAll, beforeEach, expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.ts';
 import type { Db, Queryable } from '../../src/store/db.ts';
-import { claimDueDeliveries, recordAttempts, releaseDeliveries, type ClaimOptions } from '../../src/store/deliveries.ts';
+import { claimDueDeliveries, type ClaimOptions } from '../../src/store/claim.ts';
+import { recordAttempts, releaseDeliveries } from '../../src/store/deliveries.ts';
 import { insertEndpoint } from '../../src/store/endpoints.ts';
 import { insertEventsWithDeliveries } from '../../src/store/events.ts';
 import { insertTenant } from '../../src/store/tenants.ts';
@@ -182,22 +183,62 @@ describeEachDriver('store: the delivery queue', (db) => {
     expect(sorted(claimed.map((d) => d.id))).toEqual(sorted(fresh));
   });
 
-  it('says whether more may be due: a full claim, or a scan cut short by another endpoint\'s backlog', async () => {
+  it('says whether more may be due: a full claim says so; a claim that saw every due row does not', async () => {
     const [slow, healthy] = [await addEndpoint(db()), await addEndpoint(db())];
     await addDeliveries(db(), slow, 100);
     await addDeliveries(db(), healthy, 5);
     const options = { leaseMs: 60_000, endpointCap: 5, scanLimit: 40 };
-    // The slow endpoint has room for one; its older rows fill the whole scan, hiding the healthy ones.
-    const cut = await claimDueDeliveries(db(), { ...options, limit: 10, inFlight: new Map([[slow, 4]]) });
-    expect(cut.claimed.map((d) => d.endpointId)).toEqual([slow]);
-    expect(cut.moreDue).toBe(true);
     // Full: as many as asked.
     const full = await claimDueDeliveries(db(), { ...options, limit: 3, inFlight: new Map([[slow, 5]]) });
     expect(full.claimed).toHaveLength(3);
     expect(full.moreDue).toBe(true);
-    // The rest of the healthy endpoint's rows, with the slow one at its cap: nothing more is due for this worker.
-    const rest = await claimDueDeliveries(db(), { ...options, limit: 10, inFlight: new Map([[slow, 5], [healthy, 3]]) });
-    expect(rest.claimed.map((d) => d.endpointId)).toEqual([healthy, healthy]);
+    // The slow endpoint has room for one; its older rows fill the whole scan in due order, so the
+    // claim goes round the endpoints and finds the healthy one's other two. Nothing more is due
+    // for this worker.
+    const rest = await claimDueDeliveries(db(), { ...options, limit: 10, inFlight: new Map([[slow, 4], [healthy, 3]]) });
+    expect(rest.claimed.map((d) => d.endpointId).sort()).toEqual([slow, healthy, healthy].sort());
     expect(rest.moreDue).toBe(false);
+    // No due row left that the worker may take; the scan ended before its limit.
+    const none = await claimDueDeliveries(db(), { ...options, scanLimit: 1_000, limit: 10, inFlight: new Map([[slow, 5]]) });
+    expect(none).toEqual({ claimed: [], moreDue: false, endpointCursor: null });
+  });
+
+  it('reaches every endpoint behind a capped backlog, a bounded stretch of endpoints per claim', async () => {
+    const slow = await addEndpoint(db());
+    await addDeliveries(db(), slow, 50); // older than everything else: it fills every scan in due order
+    const others: string[] = [];
+    for (let i = 0; i < 10; i++) others.push(await addEndpoint(db()));
+    for (const ep of others) await addDeliveries(db(), ep, 1);
+    const options = { limit: 100, leaseMs: 60_000, endpointCap: 5, inFlight: new Map([[slow, 5]]), scanLimit: 4 };
+    const reached: string[] = [];
+    let endpointCursor: string | null = null;
+    let claims = 0;
+    for (let moreDue = true; moreDue && claims < 20; claims++) {
+      const next = await claimDueDeliveries(db(), { ...options, endpointCursor });
+      expect(next.claimed.length).toBeLessThanOrEqual(4); // one row from each of at most 4 endpoints
+      reached.push(...next.claimed.map((d) => d.endpointId));
+      ({ moreDue, endpointCursor } = next);
+    }
+    expect(sorted(reached)).toEqual(sorted(others));
+    expect(claims).toBeLessThanOrEqual(5); // 11 endpoints, 4 a claim, and one claim that finds the round over
+  });
+
+  it('goes round the endpoints in turn: a full claim resumes after the last endpoint it took from', async () => {
+    const slow = await addEndpoint(db());
+    await addDeliveries(db(), slow, 50);
+    const [a, b, c] = [await addEndpoint(db()), await addEndpoint(db()), await addEndpoint(db())];
+    for (const ep of [a, b, c]) await addDeliveries(db(), ep, 10);
+    const options = { limit: 5, leaseMs: 60_000, endpointCap: 10, inFlight: new Map([[slow, 10]]), scanLimit: 5 };
+    let endpointCursor: string | null = null;
+    const turns: string[][] = [];
+    for (let i = 0; i < 3; i++) {
+      const next = await claimDueDeliveries(db(), { ...options, endpointCursor });
+      expect(next.moreDue).toBe(true);
+      turns.push([...new Set(next.claimed.map((d) => d.endpointId))]);
+      endpointCursor = next.endpointCursor;
+    }
+    // Each claim filled up from one endpoint, and each endpoint had its turn.
+    expect(turns.map((t) => t.length)).toEqual([1, 1, 1]);
+    expect(sorted(turns.flat())).toEqual(sorted([a, b, c]));
   });
 });

@@ -1,0 +1,233 @@
+// Claiming due deliveries. Due rows are claimed in batches with FOR UPDATE SKIP LOCKED; claiming
+// sets `locked_until` (the lease) and nothing else, so with the room fillfactor leaves on each page
+// the claim is a HOT update that writes no index entry. A claimed row keeps its place in the
+// partial indexes over pending rows; a claim skips rows whose lease has not run out.
+//
+// A claim reads a bounded number of index entries, however deep the queue. It first walks the
+// queue in due order (deliveries_due); when that walk is blocked by endpoints at their cap — an
+// endpoint with an older backlog than it can take — it goes round the endpoints with due rows
+// instead (deliveries_due_by_endpoint), a bounded stretch of them per claim.
+import type { Db, Queryable } from './db.ts';
+import type { ClaimedDelivery } from './deliveries.ts';
+import type { Environment } from '../domain/types.ts';
+
+export interface ClaimOptions {
+  limit: number;
+  leaseMs: number;
+  /** Most deliveries one endpoint may have in flight in this worker. */
+  endpointCap: number;
+  /** Deliveries this worker already has in flight, per endpoint. */
+  inFlight: ReadonlyMap<string, number>;
+  /** How many index entries each step of a claim may read: due rows, then endpoints. */
+  scanLimit: number;
+  /** Where the last claim's round of the endpoints stopped (see `Claim.endpointCursor`). */
+  endpointCursor?: string | null;
+}
+
+export interface Claim {
+  claimed: ClaimedDelivery[];
+  /** More deliveries may be due that this worker could take now: claim again while there is room. */
+  moreDue: boolean;
+  /** Where the next claim's round of the endpoints starts; null to start from the first. */
+  endpointCursor: string | null;
+}
+
+/** How every claim runs. */
+const claimSettings = {
+  // With statistics that say the queue is nearly empty (a queue table is often analysed while it
+  // is), the planner reads every due row into a bitmap and sorts them all to keep the first few
+  // hundred, instead of walking an index in order and stopping there.
+  enable_bitmapscan: 'off',
+  // A claim need not wait for its commit to reach the disk: if the server crashed before it did,
+  // the claim was never made and the deliveries are simply due again — the at-least-once promise
+  // holds, and the claim no longer queues behind every other commit's fsync.
+  synchronous_commit: 'off',
+};
+
+/**
+ * Claims up to `limit` due deliveries, taking at most `endpointCap - inFlight` per endpoint, so a
+ * slow endpoint with a deep backlog cannot fill the batch and starve the others.
+ *
+ * The first step walks the due rows in due order, skipping endpoints already at their cap, and
+ * considers the first `scanLimit` rows it keeps, reading `readsPerScanned` times as many at
+ * most. If that walk was cut short before it found `limit` rows this worker may take (the head of
+ * the queue belongs to endpoints at their cap), the second step goes round the endpoints that have
+ * pending rows, from where the last round stopped, `scanLimit` endpoints at most, and takes each
+ * one's oldest due rows up to its room. Without it a claim would have to read a capped endpoint's
+ * whole backlog to reach anyone else's.
+ */
+export async function claimDueDeliveries(db: Db, o: ClaimOptions): Promise<Claim> {
+  const q = db.withSettings(claimSettings);
+  const first = await claimInDueOrder(q, o);
+  const claimed = first.rows.map(toClaimed);
+  if (claimed.length === o.limit) return { claimed, moreDue: true, endpointCursor: o.endpointCursor ?? null };
+  // The walk saw every due row: what it left is for endpoints at their cap.
+  if (!first.cut) return { claimed, moreDue: false, endpointCursor: o.endpointCursor ?? null };
+
+  const inFlight = new Map(o.inFlight);
+  for (const d of claimed) inFlight.set(d.endpointId, (inFlight.get(d.endpointId) ?? 0) + 1);
+  const cursor = o.endpointCursor ?? null;
+  const round = await claimRoundEndpoints(q, { ...o, limit: o.limit - claimed.length, inFlight }, cursor);
+  claimed.push(...round.rows.map(toClaimed));
+  const full = claimed.length === o.limit;
+  const cut = round.walked >= o.scanLimit;
+  // A full claim resumes after the last endpoint it took from; one cut short by the scan limit,
+  // after the last endpoint it looked at. A round that reached the last endpoint starts over.
+  const next = full ? lastEndpoint(round.rows) : cut ? round.last : null;
+  // Go on at once while the round finds rows and has endpoints left to visit. A stretch that found
+  // none ends the run of claims (else a capped backlog would keep the worker claiming in a loop);
+  // the next wake-up or poll goes on from the cursor.
+  const unvisited = cut || cursor !== null;
+  return { claimed, moreDue: full || (round.rows.length > 0 && unvisited), endpointCursor: next };
+}
+
+interface ClaimedRow {
+  id: string;
+  tenant_id: string;
+  event_id: string;
+  endpoint_id: string;
+  attempt_count: number;
+  type: string;
+  payload: string;
+  account_id: string | null;
+  environment: Environment;
+  event_created_at: Date;
+  url: string | null;
+  enabled: boolean | null;
+  headers: Record<string, string> | null;
+  secret_sealed: string | null;
+  previous_secret_sealed: string | null;
+  previous_secret_expires_at: Date | null;
+}
+
+const unleased = (d: string) => `${d}.status = 'pending' and ${d}.next_attempt_at <= now() and (${d}.locked_until is null or ${d}.locked_until <= now())`;
+
+/** In-flight counts as a relation: busy(endpoint_id, in_flight). */
+const busy = `busy as (select * from unnest($1::uuid[], $2::int[]) as b(endpoint_id, in_flight))`;
+
+function busyParams(inFlight: ReadonlyMap<string, number>): [string[], number[]] {
+  const entries = [...inFlight].filter(([, n]) => n > 0);
+  return [entries.map(([id]) => id), entries.map(([, n]) => n)];
+}
+
+/**
+ * Locks the chosen rows (`candidates.id`), skipping any another claim holds, and leases them:
+ * `leased` holds each with its event and endpoint.
+ *
+ * The chosen ids are handed to the locking step as an array, not joined: with a join, stale
+ * statistics let the planner loop over every due row and recompute the choice for each one.
+ */
+const leaseCandidates = (limit: string, leaseMs: string) => `due as (
+       select d.id, d.event_id, d.endpoint_id from deliveries d
+       where d.id = any(array(select id from candidates)) and ${unleased('d')}
+       order by d.next_attempt_at limit ${limit}
+       for update of d skip locked
+     ), leased as (
+       update deliveries d set locked_until = now() + make_interval(secs => ${leaseMs} / 1000.0)
+       from due join events e on e.id = due.event_id left join endpoints ep on ep.id = due.endpoint_id
+       where d.id = due.id
+       returning d.id, d.tenant_id, d.event_id, d.endpoint_id, d.attempt_count, e.type, e.payload, e.account_id, e.environment,
+         e.created_at as event_created_at, ep.url, ep.enabled, ep.headers, ep.secret_sealed, ep.previous_secret_sealed,
+         ep.previous_secret_expires_at
+     )`;
+
+/**
+ * Runs a claim statement whose last line is `select … from (<one row of figures>) s left join
+ * leased l on true`: one row even when nothing was claimed, with the figures on every row.
+ */
+async function runClaim<S>(q: Queryable, sql: string, params: unknown[], name: string): Promise<{ rows: ClaimedRow[]; figures: S }> {
+  const rows = await q.query<Partial<ClaimedRow> & S>(sql, params, name);
+  return { rows: rows.filter((r): r is ClaimedRow & S => r.id != null), figures: rows[0]! };
+}
+
+/** How many due rows the first step may read for each one it considers (see claimDueDeliveries). */
+const readsPerScanned = 4;
+
+/**
+ * The first step: the first `scanLimit` due rows of endpoints not at their cap, in due order, each
+ * endpoint's up to its room. Endpoints at their cap are a filter, not an index condition: their
+ * rows are read and passed over, `readsPerScanned × scanLimit` rows in all at most.
+ */
+async function claimInDueOrder(q: Queryable, o: ClaimOptions): Promise<{ rows: ClaimedRow[]; cut: boolean }> {
+  const saturated = [...o.inFlight].filter(([, n]) => n >= o.endpointCap).map(([id]) => id);
+  const { rows, figures } = await runClaim<{ scanned: number; read: number | null }>(
+    q,
+    `with ${busy}, head as (
+       select id, endpoint_id, next_attempt_at from deliveries d where ${unleased('d')} order by next_attempt_at limit $4 * ${readsPerScanned}
+     ), scan as (
+       select * from head where not (endpoint_id = any($3::uuid[])) limit $4
+     ), candidates as (
+       select id from (
+         select s.id, row_number() over (partition by s.endpoint_id order by s.next_attempt_at, s.id) + coalesce(b.in_flight, 0) as slot
+         from scan s left join busy b on b.endpoint_id = s.endpoint_id
+       ) ranked where slot <= $5
+     ), ${leaseCandidates('$6', '$7')}
+     select l.*, s.scanned, s.read from (
+       -- How far the walk read, only when it kept fewer than scanLimit rows (and so read all it could).
+       select count(*)::int as scanned, case when count(*) < $4 then (select count(*)::int from head) end as read from scan
+     ) s left join leased l on true`,
+    [...busyParams(o.inFlight), saturated, o.scanLimit, o.endpointCap, o.limit, o.leaseMs],
+    'claim_in_due_order',
+  );
+  const cut = figures.scanned >= o.scanLimit || (figures.read ?? 0) >= o.scanLimit * readsPerScanned;
+  return { rows, cut };
+}
+
+/**
+ * The second step: a round of the endpoints that have pending rows, in id order after `cursor`
+ * (a skip scan: one index descent per endpoint), `scanLimit` of them at most, taking each one's
+ * oldest due rows up to its room, endpoint after endpoint until `limit`.
+ */
+async function claimRoundEndpoints(
+  q: Queryable,
+  o: ClaimOptions,
+  cursor: string | null,
+): Promise<{ rows: ClaimedRow[]; walked: number; last: string | null }> {
+  const { rows, figures } = await runClaim<{ walked: number; last: string | null }>(
+    q,
+    `with recursive walk (endpoint_id, n) as (
+       (select endpoint_id, 1 from deliveries where status = 'pending' and endpoint_id > $3::uuid order by endpoint_id limit 1)
+       union all
+       select (select d.endpoint_id from deliveries d where d.status = 'pending' and d.endpoint_id > w.endpoint_id order by d.endpoint_id limit 1),
+         w.n + 1
+       from walk w where w.endpoint_id is not null and w.n < $4
+     ), ${busy}, candidates as (
+       select t.id from walk w left join busy b on b.endpoint_id = w.endpoint_id
+       cross join lateral (
+         select d.id from deliveries d where d.endpoint_id = w.endpoint_id and ${unleased('d')}
+         order by d.next_attempt_at limit least(greatest($5 - coalesce(b.in_flight, 0), 0), $6)
+       ) t
+       where w.endpoint_id is not null
+       limit $6
+     ), ${leaseCandidates('$6', '$7')}
+     select l.*, s.walked, s.last from (
+       select count(endpoint_id)::int as walked, (select endpoint_id from walk where endpoint_id is not null order by n desc limit 1) as last from walk
+     ) s left join leased l on true`,
+    [...busyParams(o.inFlight), cursor ?? '00000000-0000-0000-0000-000000000000', o.scanLimit, o.endpointCap, o.limit, o.leaseMs],
+    'claim_round_endpoints',
+  );
+  return { rows, walked: figures.walked, last: figures.last };
+}
+
+function lastEndpoint(rows: ClaimedRow[]): string | null {
+  return rows.reduce<string | null>((max, r) => (max === null || r.endpoint_id > max ? r.endpoint_id : max), null);
+}
+
+function toClaimed(r: ClaimedRow): ClaimedDelivery {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    eventId: r.event_id,
+    endpointId: r.endpoint_id,
+    attemptCount: r.attempt_count,
+    event: { type: r.type, payload: r.payload, accountId: r.account_id, environment: r.environment, createdAt: r.event_created_at },
+    endpoint: r.url === null ? null : {
+      url: r.url,
+      enabled: r.enabled!,
+      headers: r.headers ?? {},
+      secretSealed: r.secret_sealed!,
+      previousSecretSealed: r.previous_secret_sealed,
+      previousSecretExpiresAt: r.previous_secret_expires_at,
+    },
+  };
+}
