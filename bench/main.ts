@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { cappedClaim } from './cappedClaim.ts';
 import { adminToken, HeraldClient } from './client.ts';
 import { postgresCpuSeconds, startHerald, startReceiver, treeCpuSeconds, treeRssMb, type HeraldProcess, type ReceiverProcess } from './processes.ts';
 import { measureRaw } from './raw.ts';
@@ -19,7 +20,7 @@ export interface BenchOptions {
   scenarios: string[];
 }
 
-interface Row {
+export interface Row {
   scenario: string;
   deliveriesPerSecond?: number;
   ratioToR?: number;
@@ -77,7 +78,7 @@ function cpuMeter(pids: () => number[], postgres: boolean) {
   };
 }
 
-interface Target {
+export interface Target {
   name: string;
   /** A PostgreSQL server on this machine, whose CPU time can be read. */
   localPostgres: boolean;
@@ -256,6 +257,8 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
           row = await backlogDrain(options, receiver, target);
           const baseline = rows.find((x) => x.scenario === `${target.name}, fan-out 10`);
           if (baseline) row.note = `${Math.round((row.deliveriesPerSecond! / baseline.deliveriesPerSecond!) * 100)} % of the fresh fan-out 10 rate`;
+        } else if (kind === 'capped') {
+          row = await cappedClaim(target, Math.max(1_000, Math.round(options.backlog / 10)), (message) => log(options, message));
         } else if (kind === 'latency') {
           const sustained = fresh?.deliveriesPerSecond ?? 500;
           row = await latency(options, receiver, target, Math.max(10, Math.round(sustained / 2)));

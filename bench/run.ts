@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { printTable, runBench } from './main.ts';
 
-const scenarios = ['pg:10', 'pg:1', 'pglite:10', 'pglite:1', 'pg:backlog', 'pg:latency'];
+const scenarios = ['pg:10', 'pg:1', 'pglite:10', 'pglite:1', 'pg:backlog', 'pg:latency', 'pg:capped', 'pglite:capped'];
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -25,7 +25,7 @@ export async function benchMain(argv: string[]): Promise<void> {
     .option('--json', 'print one JSON object instead of a table', false)
     .option('--postgres <url>', 'PostgreSQL server to create the benchmark database on', process.env.HERALD_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
     .option('--deliveries <n>', 'deliveries per throughput scenario', positiveInteger, 60_000)
-    .option('--backlog <n>', 'queued deliveries for the backlog scenario', positiveInteger, 1_000_000)
+    .option('--backlog <n>', 'queued deliveries for the backlog scenario (a tenth of them, 1,000 at least, for the capped ones)', positiveInteger, 1_000_000)
     .option('--concurrency <n>', 'requests in flight (R and Herald alike)', positiveInteger, 128)
     .addOption(new Option('--scenarios <list>', 'comma-separated, any of them').argParser(scenarioList).default(scenarios, scenarios.join(',')))
     .parse(argv, { from: 'user' });

@@ -66,19 +66,17 @@ export async function claimDueDeliveries(db: Db, o: ClaimOptions): Promise<Claim
 
   const inFlight = new Map(o.inFlight);
   for (const d of claimed) inFlight.set(d.endpointId, (inFlight.get(d.endpointId) ?? 0) + 1);
-  const cursor = o.endpointCursor ?? null;
-  const round = await claimRoundEndpoints(q, { ...o, limit: o.limit - claimed.length, inFlight }, cursor);
+  const round = await claimRoundEndpoints(q, { ...o, limit: o.limit - claimed.length, inFlight });
   claimed.push(...round.rows.map(toClaimed));
   const full = claimed.length === o.limit;
   const cut = round.walked >= o.scanLimit;
   // A full claim resumes after the last endpoint it took from; one cut short by the scan limit,
-  // after the last endpoint it looked at. A round that reached the last endpoint starts over.
-  const next = full ? lastEndpoint(round.rows) : cut ? round.last : null;
-  // Go on at once while the round finds rows and has endpoints left to visit. A stretch that found
-  // none ends the run of claims (else a capped backlog would keep the worker claiming in a loop);
-  // the next wake-up or poll goes on from the cursor.
-  const unvisited = cut || cursor !== null;
-  return { claimed, moreDue: full || (round.rows.length > 0 && unvisited), endpointCursor: next };
+  // after the last endpoint it looked at; one that went all the way round, anywhere.
+  const next = full ? round.lastTaken : cut ? round.lastWalked : null;
+  // Go on at once while the round finds rows. A stretch that found none ends the run of claims
+  // (else a capped backlog would keep the worker claiming in a loop); the next wake-up or poll
+  // goes on from the cursor.
+  return { claimed, moreDue: full || (cut && round.rows.length > 0), endpointCursor: next };
 }
 
 interface ClaimedRow {
@@ -174,44 +172,47 @@ async function claimInDueOrder(q: Queryable, o: ClaimOptions): Promise<{ rows: C
 }
 
 /**
- * The second step: a round of the endpoints that have pending rows, in id order after `cursor`
- * (a skip scan: one index descent per endpoint), `scanLimit` of them at most, taking each one's
- * oldest due rows up to its room, endpoint after endpoint until `limit`.
+ * The second step: a round of the endpoints that have pending rows, in id order from the one after
+ * `endpointCursor`, past the last on to the first, and no further than the cursor again: a skip
+ * scan, one index descent per endpoint, `scanLimit` endpoints at most. It takes each endpoint's
+ * oldest due rows up to its room, endpoint after endpoint, until `limit`.
  */
-async function claimRoundEndpoints(
-  q: Queryable,
-  o: ClaimOptions,
-  cursor: string | null,
-): Promise<{ rows: ClaimedRow[]; walked: number; last: string | null }> {
-  const { rows, figures } = await runClaim<{ walked: number; last: string | null }>(
+async function claimRoundEndpoints(q: Queryable, o: ClaimOptions): Promise<{ rows: ClaimedRow[]; walked: number; lastWalked: string | null; lastTaken: string | null }> {
+  const pending = (after: string) =>
+    `(select d.endpoint_id from deliveries d where d.status = 'pending' and d.endpoint_id > ${after} order by d.endpoint_id limit 1)`;
+  const { rows, figures } = await runClaim<{ walked: number; last_walked: string | null; last_taken: string | null }>(
     q,
-    `with recursive walk (endpoint_id, n) as (
-       (select endpoint_id, 1 from deliveries where status = 'pending' and endpoint_id > $3::uuid order by endpoint_id limit 1)
+    `with recursive walk (endpoint_id, n, wrapped) as (
+       select $3::uuid, 0, false
        union all
-       select (select d.endpoint_id from deliveries d where d.status = 'pending' and d.endpoint_id > w.endpoint_id order by d.endpoint_id limit 1),
-         w.n + 1
-       from walk w where w.endpoint_id is not null and w.n < $4
+       select s.endpoint_id, w.n + 1, s.wrapped
+       from walk w,
+         lateral (select ${pending('w.endpoint_id')} as id) after,
+         lateral (select coalesce(after.id, case when not w.wrapped then ${pending('$8::uuid')} end) as endpoint_id,
+           w.wrapped or after.id is null as wrapped) s
+       where w.n < $4 and s.endpoint_id is not null and not (s.wrapped and s.endpoint_id > $3::uuid)
      ), ${busy}, candidates as (
        select t.id from walk w left join busy b on b.endpoint_id = w.endpoint_id
        cross join lateral (
          select d.id from deliveries d where d.endpoint_id = w.endpoint_id and ${unleased('d')}
          order by d.next_attempt_at limit least(greatest($5 - coalesce(b.in_flight, 0), 0), $6)
        ) t
-       where w.endpoint_id is not null
+       where w.n > 0
        limit $6
      ), ${leaseCandidates('$6', '$7')}
-     select l.*, s.walked, s.last from (
-       select count(endpoint_id)::int as walked, (select endpoint_id from walk where endpoint_id is not null order by n desc limit 1) as last from walk
+     select l.*, s.* from (
+       select (select count(*)::int from walk where n > 0) as walked,
+         (select endpoint_id from walk where n > 0 order by n desc limit 1) as last_walked,
+         (select endpoint_id from walk where n > 0 and endpoint_id in (select endpoint_id from leased) order by n desc limit 1) as last_taken
      ) s left join leased l on true`,
-    [...busyParams(o.inFlight), cursor ?? '00000000-0000-0000-0000-000000000000', o.scanLimit, o.endpointCap, o.limit, o.leaseMs],
+    [...busyParams(o.inFlight), o.endpointCursor ?? noEndpoint, o.scanLimit, o.endpointCap, o.limit, o.leaseMs, noEndpoint],
     'claim_round_endpoints',
   );
-  return { rows, walked: figures.walked, last: figures.last };
+  return { rows, walked: figures.walked, lastWalked: figures.last_walked, lastTaken: figures.last_taken };
 }
 
-function lastEndpoint(rows: ClaimedRow[]): string | null {
-  return rows.reduce<string | null>((max, r) => (max === null || r.endpoint_id > max ? r.endpoint_id : max), null);
-}
+/** Below every endpoint id: a round from here starts at the first endpoint. */
+const noEndpoint = '00000000-0000-0000-0000-000000000000';
 
 function toClaimed(r: ClaimedRow): ClaimedDelivery {
   return {

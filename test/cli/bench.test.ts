@@ -37,6 +37,8 @@ interface Row {
   scenario: string;
   deliveriesPerSecond?: number;
   ratioToR?: number;
+  p50Ms?: number;
+  p99Ms?: number;
   maxRssMb?: number;
   heraldCpuUs?: number;
   postgresCpuUs?: number;
@@ -44,19 +46,25 @@ interface Row {
 }
 
 it('prints one JSON object with R and each scenario, and cleans up after itself', { timeout: 150_000 }, async () => {
-  const scenarios = postgresUrl ? 'pglite:10,pg:1,pg:backlog' : 'pglite:10';
+  const scenarios = postgresUrl ? 'pglite:10,pg:1,pg:backlog,pglite:capped' : 'pglite:10,pglite:capped';
   const dirsBefore = benchDirs();
   const databasesBefore = postgresUrl ? await benchDatabases() : [];
   const { stdout } = await bench(['--json', '--scenarios', scenarios, '--deliveries', '200', '--backlog', '300', '--concurrency', '16',
     ...(postgresUrl ? ['--postgres', postgresUrl] : [])]);
 
   const { rows } = JSON.parse(stdout) as { rows: Row[] };
-  const [r, ...measured] = rows;
+  const [r, ...rest] = rows;
+  const capped = rest.pop()!;
+  const measured = rest;
   expect(r).toMatchObject({ scenario: 'R: raw undici POST, signed 1 KB body', ratioToR: 1 });
   expect(r!.deliveriesPerSecond).toBeGreaterThan(0);
   expect(measured.map((row) => row.scenario)).toEqual(
     postgresUrl ? ['PGlite, fan-out 10', 'PostgreSQL, fan-out 1', 'PostgreSQL, draining 300 queued'] : ['PGlite, fan-out 10'],
   );
+  // Claim times beside a capped backlog of a tenth of --backlog, 1,000 at least.
+  expect(capped.scenario).toBe('PGlite, claim of 50 beside a capped backlog of 1000');
+  expect(capped.p50Ms).toBeGreaterThan(0);
+  expect(capped.p99Ms).toBeGreaterThanOrEqual(capped.p50Ms!);
   for (const row of measured) {
     expect(row.deliveriesPerSecond).toBeGreaterThan(0);
     expect(row.ratioToR).toBe(Number((row.deliveriesPerSecond! / r!.deliveriesPerSecond!).toFixed(2)));

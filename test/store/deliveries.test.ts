@@ -223,7 +223,7 @@ describeEachDriver('store: the delivery queue', (db) => {
     expect(claims).toBeLessThanOrEqual(5); // 11 endpoints, 4 a claim, and one claim that finds the round over
   });
 
-  it('goes round the endpoints in turn: a full claim resumes after the last endpoint it took from', async () => {
+  it('goes round the endpoints in turn: a full claim resumes after the last endpoint it took from, and past the last, from the first', async () => {
     const slow = await addEndpoint(db());
     await addDeliveries(db(), slow, 50);
     const [a, b, c] = [await addEndpoint(db()), await addEndpoint(db()), await addEndpoint(db())];
@@ -231,14 +231,17 @@ describeEachDriver('store: the delivery queue', (db) => {
     const options = { limit: 5, leaseMs: 60_000, endpointCap: 10, inFlight: new Map([[slow, 10]]), scanLimit: 5 };
     let endpointCursor: string | null = null;
     const turns: string[][] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
       const next = await claimDueDeliveries(db(), { ...options, endpointCursor });
+      expect(next.claimed).toHaveLength(5);
       expect(next.moreDue).toBe(true);
       turns.push([...new Set(next.claimed.map((d) => d.endpointId))]);
       endpointCursor = next.endpointCursor;
     }
-    // Each claim filled up from one endpoint, and each endpoint had its turn.
-    expect(turns.map((t) => t.length)).toEqual([1, 1, 1]);
-    expect(sorted(turns.flat())).toEqual(sorted([a, b, c]));
+    // Each claim filled up from one endpoint, and each endpoint had its turn; the fourth claim's
+    // round passed the last endpoint and went on from the first (the capped one has no room).
+    expect(turns.map((t) => t.length)).toEqual([1, 1, 1, 1]);
+    expect(sorted(turns.slice(0, 3).flat())).toEqual(sorted([a, b, c]));
+    expect(turns[3]).toEqual(turns[0]);
   });
 });
