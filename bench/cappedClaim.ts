@@ -5,8 +5,10 @@
 import { newId } from '../src/domain/ids.ts';
 import { claimDueDeliveries } from '../src/store/claim.ts';
 import { releaseDeliveries } from '../src/store/deliveries.ts';
+import { insertEndpoint } from '../src/store/endpoints.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { openDb } from '../src/store/openDb.ts';
+import { insertTenant } from '../src/store/tenants.ts';
 import type { Row, Target } from './main.ts';
 
 const claimSize = 50;
@@ -20,14 +22,13 @@ export async function cappedClaim(target: Target, depth: number, log: (message: 
   try {
     await migrate(db);
     const tenantId = 'bench-capped';
-    await db.query(`insert into tenants (id, name) values ($1, $1)`, [tenantId]);
+    await insertTenant(db, { id: tenantId, name: tenantId, parentId: null, metadata: {} });
     const endpoint = async () => {
       const id = newId();
-      await db.query(
-        `insert into endpoints (id, tenant_id, url, event_types, event_types_key, environment, secret_sealed)
-         values ($1, $2, $3, '{*}', '*', 'live', 'unused')`,
-        [id, tenantId, `https://capped.invalid/${id}`],
-      );
+      await insertEndpoint(db, {
+        id, tenantId, url: `https://capped.invalid/${id}`, description: '', eventTypes: ['*'], accountIds: null, environment: 'live',
+        enabled: true, headers: {}, metadata: {}, secretSealed: 'never used: nothing is sent',
+      });
       return id;
     };
     const capped = await endpoint();
