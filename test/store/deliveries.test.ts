@@ -90,6 +90,20 @@ describeEachDriver('store: the delivery queue', (db) => {
     expect(sorted(seen)).toEqual(sorted(all));
   });
 
+  it('concurrent claims going round the endpoints never return the same delivery either', async () => {
+    const slow = await addEndpoint(db());
+    await addDeliveries(db(), slow, 100); // older and at its cap: every claim goes round the endpoints
+    const all: string[] = [];
+    for (let i = 0; i < 6; i++) all.push(...(await addDeliveries(db(), await addEndpoint(db()), 20)));
+    const seen: string[] = [];
+    for (let round = 0; round < 20 && seen.length < all.length; round++) {
+      const batches = await Promise.all(Array.from({ length: 6 }, () => claim(db(), { limit: 20, scanLimit: 10, inFlight: new Map([[slow, 1_000]]) })));
+      for (const batch of batches) seen.push(...batch.map((d) => d.id));
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(sorted(seen)).toEqual(sorted(all));
+  });
+
   it('holds a claimed delivery for its lease: not claimable again until the lease expires, claimable after', async () => {
     const ep = await addEndpoint(db());
     const ids = await addDeliveries(db(), ep, 2);
