@@ -10,6 +10,7 @@ import { migrate } from '../src/store/migrate.ts';
 import { openDb } from '../src/store/openDb.ts';
 import { insertTenant } from '../src/store/tenants.ts';
 import type { Row, Target } from './main.ts';
+import { percentile } from './percentile.ts';
 
 const claimSize = 50;
 const endpointCap = 16;
@@ -62,11 +63,10 @@ export async function cappedClaim(target: Target, depth: number, log: (message: 
       await releaseDeliveries(db, claim.claimed.map((d) => d.id));
     }
     times.sort((a, b) => a - b);
-    const pick = (q: number) => Number(times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(1));
     return {
       scenario: `${target.name}, claim of ${claimSize} beside a capped backlog of ${depth}`,
-      p50Ms: pick(0.5),
-      p99Ms: pick(0.99),
+      p50Ms: percentile(times, 0.5),
+      p99Ms: percentile(times, 0.99),
       note: `${measured} claims for ${otherEndpoints} other endpoints, whose rows are all younger`,
     };
   } finally {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { cappedClaim } from './cappedClaim.ts';
 import { adminToken, HeraldClient } from './client.ts';
+import { percentile } from './percentile.ts';
 import { postgresCpuSeconds, startHerald, startReceiver, treeCpuSeconds, treeRssMb, type HeraldProcess, type ReceiverProcess } from './processes.ts';
 import { measureRaw } from './raw.ts';
 
@@ -227,8 +228,7 @@ async function latency(options: BenchOptions, receiver: ReceiverProcess, target:
     const { arrivals } = await receiver.ask<{ arrivals: [string, number][] }>({ cmd: 'arrivals' });
     await receiver.ask({ cmd: 'record', on: false });
     const delays = arrivals.filter(([id]) => accepted.has(id)).map(([id, at]) => Math.max(0, at - accepted.get(id)!)).sort((a, b) => a - b);
-    const pick = (q: number) => Number(delays[Math.min(delays.length - 1, Math.floor(q * delays.length))]!.toFixed(1));
-    return { scenario: `${target.name}, latency at ${rate} events/s (open loop)`, p50Ms: pick(0.5), p99Ms: pick(0.99), note: `${delays.length} events` };
+    return { scenario: `${target.name}, latency at ${rate} events/s (open loop)`, p50Ms: percentile(delays, 0.5), p99Ms: percentile(delays, 0.99), note: `${delays.length} events` };
   } finally {
     await client.close();
     await herald.stop();

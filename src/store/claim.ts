@@ -5,7 +5,7 @@
 //
 // A claim reads a bounded number of index entries, however deep the queue. It first walks the
 // queue in due order (deliveries_due); when that walk is blocked by endpoints at their cap — an
-// endpoint with an older backlog than it can take — it goes round the endpoints with due rows
+// endpoint with an older backlog than it can take — it goes round the endpoints with pending rows
 // instead (deliveries_due_by_endpoint), a bounded stretch of them per claim.
 import type { Db, Queryable } from './db.ts';
 import type { ClaimedDelivery } from './deliveries.ts';
@@ -188,7 +188,7 @@ async function claimRoundEndpoints(q: Queryable, o: ClaimOptions): Promise<{ row
        select s.endpoint_id, w.n + 1, s.wrapped
        from walk w,
          lateral (select ${pending('w.endpoint_id')} as id) after,
-         lateral (select coalesce(after.id, case when not w.wrapped then ${pending('$8::uuid')} end) as endpoint_id,
+         lateral (select coalesce(after.id, case when not w.wrapped then ${pending(`'${noEndpoint}'::uuid`)} end) as endpoint_id,
            w.wrapped or after.id is null as wrapped) s
        where w.n < $4 and s.endpoint_id is not null and not (s.wrapped and s.endpoint_id > $3::uuid)
      ), ${busy}, candidates as (
@@ -205,7 +205,7 @@ async function claimRoundEndpoints(q: Queryable, o: ClaimOptions): Promise<{ row
          (select endpoint_id from walk where n > 0 order by n desc limit 1) as last_walked,
          (select endpoint_id from walk where n > 0 and endpoint_id in (select endpoint_id from leased) order by n desc limit 1) as last_taken
      ) s left join leased l on true`,
-    [...busyParams(o.inFlight), o.endpointCursor ?? noEndpoint, o.scanLimit, o.endpointCap, o.limit, o.leaseMs, noEndpoint],
+    [...busyParams(o.inFlight), o.endpointCursor ?? noEndpoint, o.scanLimit, o.endpointCap, o.limit, o.leaseMs],
     'claim_round_endpoints',
   );
   return { rows, walked: figures.walked, lastWalked: figures.last_walked, lastTaken: figures.last_taken };
