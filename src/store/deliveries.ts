@@ -1,7 +1,7 @@
 // The delivery queue: what a claimed delivery carries (claimed in claim.ts), and the results
 // written back in batches.
 import type { Environment } from '../domain/types.ts';
-import type { Queryable } from './db.ts';
+import type { Db, Queryable } from './db.ts';
 import type { Attempt } from './deliveryLog.ts';
 
 /** A claimed delivery with everything needed to send it. `endpoint` is null if it was deleted. */
@@ -40,6 +40,17 @@ export interface Completion {
 }
 
 /**
+ * How results are written.
+ * - No sequential scans. While the queue table is young, its statistics call it small, and a plan
+ *   made then joins each batch of results by reading every delivery in the table. In a benchmark
+ *   on a new database, one batch took 24 ms instead of 1–3 ms before the statistics caught up.
+ * - No waiting for the disk. If the server crashed before a result reached it, the delivery is
+ *   still pending and is sent again once its lease runs out, so at least once still holds. A
+ *   result no longer queues behind every other commit's fsync.
+ */
+const recordSettings = { enable_seqscan: 'off', synchronous_commit: 'off' };
+
+/**
  * Records a batch of attempts and moves their deliveries on, in one statement: attempts are
  * inserted, deliveries updated (only while still pending: a delivery finished by another worker
  * after a lease ran out keeps its final state), and each endpoint's health counters kept — a
@@ -50,10 +61,10 @@ export interface Completion {
  * the planner may join through the partial index deliveries_due, which holds every pending row —
  * with statistics that call the queue small it does, and each batch then reads the whole backlog.
  */
-export async function recordAttempts(q: Queryable, completions: Completion[]): Promise<void> {
+export async function recordAttempts(db: Db, completions: Completion[]): Promise<void> {
   if (completions.length === 0) return;
   const col = <T>(f: (c: Completion) => T) => completions.map(f);
-  await q.query(
+  await db.withSettings(recordSettings).query(
     `with new_attempts as (
        insert into attempts (id, delivery_id, tenant_id, endpoint_id, attempt_number, url, request_headers, outcome, status_code,
          response_headers, response_body, response_truncated, error, duration_ms, created_at)

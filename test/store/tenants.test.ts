@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.ts';
 import { insertApiKey } from '../../src/store/apiKeys.ts';
-import type { Queryable } from '../../src/store/db.ts';
+import type { Db } from '../../src/store/db.ts';
 import { recordAttempts } from '../../src/store/deliveries.ts';
 import { insertEndpoint } from '../../src/store/endpoints.ts';
 import { insertEventsWithDeliveries } from '../../src/store/events.ts';
@@ -9,7 +9,7 @@ import * as store from '../../src/store/tenants.ts';
 import { describeEachDriver } from '../support/databases.ts';
 
 /** An endpoint, an event, its delivery and one recorded attempt for `tenantId`; returns the delivery's id. */
-async function addDelivered(q: Queryable, tenantId: string): Promise<string> {
+async function addDelivered(q: Db, tenantId: string): Promise<string> {
   const endpointId = newId();
   await insertEndpoint(q, {
     id: endpointId, tenantId, url: 'https://example.com/', description: '', eventTypes: ['*'], accountIds: null,
