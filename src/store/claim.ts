@@ -38,6 +38,9 @@ const claimSettings = {
   // is), the planner reads every due row into a bitmap and sorts them all to keep the first few
   // hundred, instead of walking an index in order and stopping there.
   enable_bitmapscan: 'off',
+  // Nor may it scan the whole table: with statistics that call it a page or two, a sequential scan
+  // looks cheaper than finding each chosen row by its key.
+  enable_seqscan: 'off',
   // A claim need not wait for its commit to reach the disk: if the server crashed before it did,
   // the claim was never made and the deliveries are simply due again — the at-least-once promise
   // holds, and the claim no longer queues behind every other commit's fsync.
@@ -109,17 +112,25 @@ function busyParams(inFlight: ReadonlyMap<string, number>): [string[], number[]]
 }
 
 /**
- * Locks the chosen rows (`candidates.id`), skipping any another claim holds, and leases them:
- * `leased` holds each with its event and endpoint.
+ * Locks the chosen rows (`candidates`: id and next_attempt_at), oldest first, skipping any another
+ * claim holds, until `limit`, and leases them: `leased` holds each with its event and endpoint.
  *
- * The chosen ids are handed to the locking step as an array, not joined: with a join, stale
- * statistics let the planner loop over every due row and recompute the choice for each one.
+ * Each chosen row is looked up by its key, one after the other; locking stops at `limit`. The
+ * chosen ids are an array, not a join: with a join, stale statistics let the planner loop over
+ * every due row and recompute the choice for each one. And "still pending" is written
+ * `status not in ('succeeded', 'failed')` so that no partial index over pending rows can serve the
+ * lookup: walking deliveries_due in order and testing each row against the array read the whole
+ * head of the queue again, leased rows included.
  */
 const leaseCandidates = (limit: string, leaseMs: string) => `due as (
-       select d.id, d.event_id, d.endpoint_id from deliveries d
-       where d.id = any(array(select id from candidates)) and ${unleased('d')}
-       order by d.next_attempt_at limit ${limit}
-       for update of d skip locked
+       select d.* from unnest(array(select id from candidates order by next_attempt_at, id)) as c(id)
+       cross join lateral (
+         select d.id, d.event_id, d.endpoint_id from deliveries d
+         where d.id = c.id and d.status not in ('succeeded', 'failed') and d.next_attempt_at <= now()
+           and (d.locked_until is null or d.locked_until <= now())
+         for update of d skip locked
+       ) d
+       limit ${limit}
      ), leased as (
        update deliveries d set locked_until = now() + make_interval(secs => ${leaseMs} / 1000.0)
        from due join events e on e.id = due.event_id left join endpoints ep on ep.id = due.endpoint_id
@@ -155,8 +166,8 @@ async function claimInDueOrder(q: Queryable, o: ClaimOptions): Promise<{ rows: C
      ), scan as (
        select * from head where not (endpoint_id = any($3::uuid[])) limit $4
      ), candidates as (
-       select id from (
-         select s.id, row_number() over (partition by s.endpoint_id order by s.next_attempt_at, s.id) + coalesce(b.in_flight, 0) as slot
+       select id, next_attempt_at from (
+         select s.id, s.next_attempt_at, row_number() over (partition by s.endpoint_id order by s.next_attempt_at, s.id) + coalesce(b.in_flight, 0) as slot
          from scan s left join busy b on b.endpoint_id = s.endpoint_id
        ) ranked where slot <= $5
      ), ${leaseCandidates('$6', '$7')}
@@ -192,9 +203,9 @@ async function claimRoundEndpoints(q: Queryable, o: ClaimOptions): Promise<{ row
            w.wrapped or after.id is null as wrapped) s
        where w.n < $4 and s.endpoint_id is not null and not (s.wrapped and s.endpoint_id > $3::uuid)
      ), ${busy}, candidates as (
-       select t.id from walk w left join busy b on b.endpoint_id = w.endpoint_id
+       select t.id, t.next_attempt_at from walk w left join busy b on b.endpoint_id = w.endpoint_id
        cross join lateral (
-         select d.id from deliveries d where d.endpoint_id = w.endpoint_id and ${unleased('d')}
+         select d.id, d.next_attempt_at from deliveries d where d.endpoint_id = w.endpoint_id and ${unleased('d')}
          order by d.next_attempt_at limit least(greatest($5 - coalesce(b.in_flight, 0), 0), $6)
        ) t
        where w.n > 0
