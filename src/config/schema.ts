@@ -29,7 +29,7 @@ export const settings = {
     env: 'HERALD_SPLIT_ROLES',
     default: false,
     parse: p.boolean,
-    description: 'On PostgreSQL, run the worker role in a worker thread of `herald start`, so the API and the worker use separate cores. Off by default: the second thread takes 40–130 MB more, and where PostgreSQL shares the machine it gains little (see README "Performance").',
+    description: 'On PostgreSQL, run the worker role in a worker thread of `herald start`, so the API and the worker use separate cores. Off by default: the API cannot hand new deliveries to a worker on another thread, so each one waits for a claim, and where PostgreSQL shares the machine that costs more than the second core gains (see README "Performance").',
   }),
   databaseUrl: setting<string>({
     env: 'HERALD_DATABASE_URL',
