@@ -42,6 +42,15 @@ describeEachHerald('attempts and outcomes', (h) => {
     return { tenant, path, url, ep, event, delivery, requests: routes.requests(path) };
   }
 
+  it('records a response body with NUL characters (which PostgreSQL text cannot hold), and goes on recording', async () => {
+    const first = await deliverOnce('nul', () => ({ status: 200, body: 'ok\u0000done\u0000' }));
+    expect(first.delivery).toMatchObject({ status: 'succeeded', attemptCount: 1 });
+    expect(first.delivery.attempts[0]!.responseBody).toBe('ok\ufffddone\ufffd');
+    // The worker's recording is not stuck behind that result.
+    const next = await deliverOnce('after-nul', () => ({ status: 200, body: 'fine' }));
+    expect(next.delivery).toMatchObject({ status: 'succeeded', attemptCount: 1 });
+  });
+
   it('records the request (credentials masked) and the response of a successful attempt', async () => {
     const { url, event, delivery, requests } = await deliverOnce('ok', () => ({ status: 201, headers: { 'x-receiver': 'yes' }, body: 'thanks' }), {
       headers: { Authorization: 'Bearer s3cret-token', 'X-Api-Key': 'k-123', 'X-Trace': 'abc' },
