@@ -5,6 +5,8 @@ import type { FastifyError } from 'fastify';
 import { HeraldError } from '../domain/errors.ts';
 import { fieldErrorsFromAjv, type AjvError } from '../domain/schemaErrors.ts';
 
+const nulRefused = new Set(['22021', '22P05']);
+
 const partNames: Record<string, string> = { body: 'body', querystring: 'query parameter', params: 'path parameter', headers: 'header' };
 
 export function toHeraldError(error: unknown): HeraldError {
@@ -26,6 +28,9 @@ export function toHeraldError(error: unknown): HeraldError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new HeraldError('malformed_request', 'the Content-Length header does not match the body');
   }
+  // PostgreSQL cannot store a NUL character, in text (22021) or in jsonb (22P05). Valid JSON may
+  // carry one ("\u0000"), so the database is what finds it.
+  if (nulRefused.has(e.code)) return new HeraldError('malformed_request', 'a text value contains a NUL character (\\u0000), which cannot be stored');
   if (e.statusCode === 429) return new HeraldError('rate_limited', e.message);
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new HeraldError('malformed_request', e.message);
   return new HeraldError('internal', 'the server met an unexpected error');

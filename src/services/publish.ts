@@ -63,6 +63,14 @@ async function validateInput(ctx: Context, input: PublishInput, errors: FieldErr
   if (input.relatedEntity && (!input.relatedEntity.id || !input.relatedEntity.type)) {
     errors.add(at('relatedEntity'), 'must have a non-empty id and type');
   }
+  // PostgreSQL's text cannot hold NUL. Found here, not by the database: publishes are written in
+  // groups, and one such value would fail every publish of its group, other tenants' too.
+  const texts: [string, string | null | undefined][] = [
+    ['accountId', input.accountId],
+    ['relatedEntity.id', input.relatedEntity?.id],
+    ['relatedEntity.type', input.relatedEntity?.type],
+  ];
+  for (const [field, value] of texts) if (value?.includes('\0')) errors.add(at(field), 'must not contain NUL characters');
 }
 
 /**

@@ -37,6 +37,13 @@ describeEachHerald('API: errors are problem documents', (h) => {
     expect(expectProblem(res, 400, 'malformed_request').detail).toMatch(/UTF-8/);
   });
 
+  it('a NUL character in a text value or in JSON metadata is 400, not a server error', async () => {
+    for (const payload of ['{"name":"a\\u0000b"}', '{"name":"ok","metadata":{"k":"v\\u0000"}}']) {
+      const res = await h().request({ method: 'POST', url: '/v1/tenants', headers: json, payload });
+      expect(expectProblem(res, 400, 'malformed_request').detail).toMatch(/NUL character/);
+    }
+  });
+
   it('JSON nested deeper than the limit (64) is 400; at the limit it is accepted', async () => {
     const nested = (levels: number) => `{"name":"deep","metadata":${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}}`;
     const tooDeep = await h().request({ method: 'POST', url: '/v1/tenants', headers: json, payload: nested(64) }); // 65 levels

@@ -57,6 +57,21 @@ describeEachHerald('publishing events', (h) => {
     expect(await countEvents(h(), tenant)).toBe(1);
   });
 
+  it('refuses a NUL character in accountId or relatedEntity (422), without failing the publishes written with it', async () => {
+    const [bad, good] = [await h().createTenant(), await h().createTenant()];
+    // Sent together, so they can share a group write.
+    const [refused, related, accepted] = await Promise.all([
+      publish(h(), bad, '{"type":"order.created","data":{},"accountId":"acc\\u0000"}'),
+      publish(h(), bad, '{"type":"order.created","data":{},"relatedEntity":{"id":"e\\u0000","type":"order"}}'),
+      publish(h(), good, { type: 'order.created', data: { n: 1 }, accountId: 'acc_ok' }),
+    ]);
+    expectFieldErrors(refused, ['accountId']);
+    expectFieldErrors(related, ['relatedEntity.id']);
+    expect(accepted.statusCode, accepted.body).toBe(202);
+    expect(await countEvents(h(), bad)).toBe(0);
+    expect(await countEvents(h(), good)).toBe(1);
+  });
+
   it('keeps payloads byte for byte, single and batch: the receiver gets exactly the bytes published', async () => {
     const tenant = await h().createTenant();
     const ep = await createEndpoint(h(), tenant, { url: `${receiver.url}/raw/${tenant}`, eventTypes: ['order.created'] });
