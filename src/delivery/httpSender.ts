@@ -37,7 +37,7 @@ export interface SendResult {
   statusCode: number | null;
   /** Lower-case names; repeated headers joined with ", ". */
   responseHeaders: Record<string, string> | null;
-  /** At most maxResponseBytes bytes, decoded as UTF-8 (invalid bytes and NUL characters replaced). */
+  /** At most maxResponseBytes bytes, decoded as UTF-8 (invalid bytes replaced). */
   responseBody: string | null;
   responseBodyTruncated: boolean;
   /** Why the attempt failed (null on success), e.g. "connect ECONNREFUSED 127.0.0.1:9". */
@@ -159,12 +159,8 @@ class CappedBody {
     return true;
   }
 
-  /**
-   * As UTF-8, invalid bytes replaced, and NUL characters too: PostgreSQL's text cannot hold them,
-   * and one such body would fail the whole batch of results it is written with, again and again.
-   */
   text(): string {
-    return Buffer.concat(this.chunks, this.size).toString('utf8').replaceAll('\0', '\uFFFD');
+    return Buffer.concat(this.chunks, this.size).toString('utf8');
   }
 }
 

@@ -51,6 +51,14 @@ export interface Completion {
 const recordSettings = { enable_seqscan: 'off', synchronous_commit: 'off' };
 
 /**
+ * What a receiver sent back, made storable: PostgreSQL's text and jsonb cannot hold NUL, and one
+ * such character would fail its whole batch of results again and again, holding up every other
+ * tenant's. It becomes U+FFFD, as invalid UTF-8 does.
+ */
+const storable = (text: string | null) => (text?.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
+const storableHeaders = (headers: Record<string, string>) => JSON.stringify(headers, (_name, value) => (typeof value === 'string' ? storable(value) : value));
+
+/**
  * Records a batch of attempts and moves their deliveries on, in one statement: attempts are
  * inserted, deliveries updated (only while still pending: a delivery finished by another worker
  * after a lease ran out keeps its final state), and each endpoint's health counters kept — a
@@ -103,10 +111,10 @@ export async function recordAttempts(db: Db, completions: Completion[]): Promise
       col((c) => JSON.stringify(c.attempt.requestHeaders)),
       col((c) => c.attempt.outcome),
       col((c) => c.attempt.statusCode),
-      col((c) => (c.attempt.responseHeaders ? JSON.stringify(c.attempt.responseHeaders) : null)),
-      col((c) => c.attempt.responseBody),
+      col((c) => (c.attempt.responseHeaders ? storableHeaders(c.attempt.responseHeaders) : null)),
+      col((c) => storable(c.attempt.responseBody)),
       col((c) => c.attempt.responseTruncated),
-      col((c) => c.attempt.error),
+      col((c) => storable(c.attempt.error)),
       col((c) => c.attempt.durationMs),
       col((c) => c.attempt.createdAt.toISOString()),
       col((c) => c.status),

@@ -278,6 +278,19 @@ describeEachDriver('store: the delivery queue', (db, driver) => {
     expect(turns[3]).toEqual(turns[0]);
   });
 
+  it('records what a receiver sent back even with NUL characters, which become U+FFFD', async () => {
+    const ep = await addEndpoint(db());
+    const [id] = await addDeliveries(db(), ep, 1);
+    const [result] = succeeded(ep, [id!]);
+    result!.attempt = { ...result!.attempt, responseBody: 'a\0b', responseHeaders: { 'x-odd': 'c\0d' }, error: 'e\0f' };
+    await recordAttempts(db(), [result!]);
+    const [row] = await db().query<{ response_body: string; response_headers: Record<string, string>; error: string }>(
+      'select response_body, response_headers, error from attempts where delivery_id = $1',
+      [id],
+    );
+    expect(row).toEqual({ response_body: 'a\ufffdb', response_headers: { 'x-odd': 'c\ufffdd' }, error: 'e\ufffdf' });
+  });
+
   it('records results by key, never reading the whole table, even with statistics taken while it was empty', async () => {
     // As on a new database: the statistics say the table is empty while it fills up. A plan made
     // from them joins a batch of results by reading every delivery. (A database of its own: no
