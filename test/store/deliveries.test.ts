@@ -5,7 +5,7 @@ import { beforeAll, beforeEach, expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.ts';
 import type { Db, Queryable } from '../../src/store/db.ts';
 import { claimDueDeliveries, type ClaimOptions } from '../../src/store/claim.ts';
-import { recordAttempts, releaseDeliveries } from '../../src/store/deliveries.ts';
+import { recordAttempts, releaseDeliveries, type Completion } from '../../src/store/deliveries.ts';
 import { insertEndpoint } from '../../src/store/endpoints.ts';
 import { insertEventsWithDeliveries } from '../../src/store/events.ts';
 import { insertTenant } from '../../src/store/tenants.ts';
@@ -49,11 +49,11 @@ const claim = async (q: Db, over: Partial<ClaimOptions> = {}) =>
 const sorted = (ids: string[]) => [...ids].sort();
 
 /** A successful first attempt for each delivery. */
-const succeeded = (endpointId: string, ids: string[]) =>
+const succeeded = (endpointId: string, ids: string[]): Completion[] =>
   ids.map((deliveryId) => ({
-    deliveryId, tenantId, endpointId, status: 'succeeded' as const, nextAttemptAt: null, countsAsFailure: false,
+    deliveryId, tenantId, endpointId, status: 'succeeded', nextAttemptAt: null, countsAsFailure: false,
     attempt: {
-      id: newId(), attemptNumber: 1, url: 'https://example.com', requestHeaders: {}, outcome: 'success' as const, statusCode: 200,
+      id: newId(), attemptNumber: 1, url: 'https://example.com', requestHeaders: {}, outcome: 'success', statusCode: 200,
       responseHeaders: {}, responseBody: '', responseTruncated: false, error: null, durationMs: 3, createdAt: new Date(),
     },
   }));
