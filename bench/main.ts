@@ -25,6 +25,8 @@ export interface Row {
   scenario: string;
   deliveriesPerSecond?: number;
   ratioToR?: number;
+  /** The R that ratio is to: the mean of R measured just before and just after the scenario. */
+  rAround?: number;
   p50Ms?: number;
   p99Ms?: number;
   maxRssMb?: number;
@@ -241,18 +243,19 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
   try {
     log(options, `measuring R (raw undici, concurrency ${options.concurrency}) …`);
     await measureRaw(`${receiver.url}/raw`, options.concurrency, 1000); // warm-up
-    const rBefore = Math.round(await measureRaw(`${receiver.url}/raw`, options.concurrency, 5000));
-    // R drifts with whatever else the machine does; it is measured again after the scenarios and
-    // the ratios use the mean of both.
-    const rRow: Row = { scenario: 'R: raw undici POST, signed 1 KB body', deliveriesPerSecond: rBefore, ratioToR: 1 };
+    // R drifts with whatever else the machine does (on a shared VM, by half within minutes), so it
+    // is measured again after every scenario, and each ratio is to the R measured around it.
+    const measureR = async () => Math.round(await measureRaw(`${receiver.url}/raw`, options.concurrency, 5000));
+    const rs = [await measureR()];
+    const rRow: Row = { scenario: 'R: raw undici POST, signed 1 KB body', ratioToR: 1 };
     rows.push(rRow);
     let fresh: Row | undefined;
     for (const scenario of options.scenarios) {
       const [driver, kind] = scenario.split(':') as ['pg' | 'pglite', string];
       const target = driver === 'pg' ? await postgresTarget(options.postgresUrl) : pgliteTarget();
+      let row: Row;
       try {
         log(options, `${target.name}, ${kind} …`);
-        let row: Row;
         if (kind === 'backlog') {
           row = await backlogDrain(options, receiver, target);
           const baseline = rows.find((x) => x.scenario === `${target.name}, fan-out 10`);
@@ -271,14 +274,18 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
       } finally {
         await target.cleanup();
       }
+      log(options, 'measuring R …');
+      rs.push(await measureR());
+      if (row.deliveriesPerSecond !== undefined) {
+        row.rAround = Math.round((rs.at(-2)! + rs.at(-1)!) / 2);
+        row.ratioToR = Number((row.deliveriesPerSecond / row.rAround).toFixed(2));
+      }
     }
-    log(options, 'measuring R again …');
-    const rAfter = Math.round(await measureRaw(`${receiver.url}/raw`, options.concurrency, 5000));
-    const r = Math.round((rBefore + rAfter) / 2);
-    Object.assign(rRow, { deliveriesPerSecond: r, note: `mean of ${rBefore} before and ${rAfter} after the scenarios` });
-    for (const row of rows) {
-      if (row !== rRow && row.deliveriesPerSecond !== undefined) row.ratioToR = Number((row.deliveriesPerSecond / r).toFixed(2));
-    }
+    const mean = Math.round(rs.reduce((sum, r) => sum + r, 0) / rs.length);
+    Object.assign(rRow, {
+      deliveriesPerSecond: mean,
+      note: `mean of ${rs.length} measurements, ${Math.min(...rs)}–${Math.max(...rs)}; each ratio is to the R measured just before and after its scenario`,
+    });
   } finally {
     receiver.stop();
   }
@@ -286,9 +293,9 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
 }
 
 export function printTable(rows: Row[]): void {
-  const header = ['scenario', 'deliveries/s', '× R', 'p50 ms', 'p99 ms', 'max RSS MB', 'Herald CPU µs/delivery', 'PostgreSQL CPU µs/delivery', 'note'];
+  const header = ['scenario', 'deliveries/s', '× R', 'R around', 'p50 ms', 'p99 ms', 'max RSS MB', 'Herald CPU µs/delivery', 'PostgreSQL CPU µs/delivery', 'note'];
   const lines = rows.map((r) =>
-    [r.scenario, r.deliveriesPerSecond, r.ratioToR, r.p50Ms, r.p99Ms, r.maxRssMb, r.heraldCpuUs, r.postgresCpuUs, r.note].map((cell) => String(cell ?? '')));
+    [r.scenario, r.deliveriesPerSecond, r.ratioToR, r.rAround, r.p50Ms, r.p99Ms, r.maxRssMb, r.heraldCpuUs, r.postgresCpuUs, r.note].map((cell) => String(cell ?? '')));
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   process.stdout.write([format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n') + '\n');
