@@ -191,6 +191,22 @@ describeEachDriver('store: the delivery queue', (db, driver) => {
     expect(await claim(db())).toEqual([]);
   });
 
+  it('a claim smaller than what is due takes the oldest due rows, whichever endpoint they belong to', async () => {
+    const [a, b] = [await addEndpoint(db()), await addEndpoint(db())];
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+    // Due times interleave across the endpoints: the oldest three are a's 10, b's 9 and a's 8.
+    const oldest = [
+      ...(await addDeliveries(db(), a, 1, minutesAgo(10))),
+      ...(await addDeliveries(db(), b, 1, minutesAgo(9))),
+      ...(await addDeliveries(db(), a, 1, minutesAgo(8))),
+    ];
+    await addDeliveries(db(), b, 1, minutesAgo(7));
+    await addDeliveries(db(), a, 1, minutesAgo(6));
+    await addDeliveries(db(), b, 1, minutesAgo(5));
+    const claimed = await claim(db(), { limit: 3, scanLimit: 12 });
+    expect(sorted(claimed.map((d) => d.id))).toEqual(sorted(oldest));
+  });
+
   it('takes at most endpointCap − inFlight per endpoint, and skips endpoints at their cap', async () => {
     const [a, b, c] = [await addEndpoint(db()), await addEndpoint(db()), await addEndpoint(db())];
     await addDeliveries(db(), a, 10);
