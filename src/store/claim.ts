@@ -101,7 +101,9 @@ interface ClaimedRow {
   previous_secret_expires_at: Date | null;
 }
 
-const unleased = (d: string) => `${d}.status = 'pending' and ${d}.next_attempt_at <= now() and (${d}.locked_until is null or ${d}.locked_until <= now())`;
+/** Due and not leased (or its lease ran out). */
+const dueAndFree = (d: string) => `${d}.next_attempt_at <= now() and (${d}.locked_until is null or ${d}.locked_until <= now())`;
+const unleased = (d: string) => `${d}.status = 'pending' and ${dueAndFree(d)}`;
 
 /** In-flight counts as a relation: busy(endpoint_id, in_flight). */
 const busy = `busy as (select * from unnest($1::uuid[], $2::int[]) as b(endpoint_id, in_flight))`;
@@ -126,8 +128,7 @@ const leaseCandidates = (limit: string, leaseMs: string) => `due as (
        select d.* from unnest(array(select id from candidates order by next_attempt_at, id)) as c(id)
        cross join lateral (
          select d.id, d.event_id, d.endpoint_id from deliveries d
-         where d.id = c.id and d.status not in ('succeeded', 'failed') and d.next_attempt_at <= now()
-           and (d.locked_until is null or d.locked_until <= now())
+         where d.id = c.id and d.status not in ('succeeded', 'failed') and ${dueAndFree('d')}
          for update of d skip locked
        ) d
        limit ${limit}
