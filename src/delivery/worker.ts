@@ -1,8 +1,8 @@
 // The delivery worker: claim due deliveries → send each (at most `concurrency` at once, at most
 // `endpointConcurrency` per endpoint) → record results in batches → sleep until woken (a publish
 // in this process, a NOTIFY from another, a freed slot) or until the poll interval passes.
-// Fresh deliveries published in this process while the worker has room skip the claim: they are
-// handed over (see offer()).
+// Fresh deliveries published while the worker has room skip the claim: they are handed over (see
+// offer()), from this thread or from the API's (threadHandoff.ts), through the worker's Room.
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { DeliverySignal } from '../store/deliverySignal.ts';
@@ -10,6 +10,7 @@ import type { Db } from '../store/db.ts';
 import { claimDueDeliveries } from '../store/claim.ts';
 import { disableEndpoint, recordAttempts, releaseDeliveries, type ClaimedDelivery, type Completion } from '../store/deliveries.ts';
 import { attemptDelivery, type DispatchDeps } from './dispatch.ts';
+import { Room } from './room.ts';
 
 export interface WorkerOptions {
   concurrency: number;
@@ -28,8 +29,8 @@ export interface WorkerHooks {
 }
 
 /**
- * Deliveries a worker took from a publish in this process: they are written leased to it, then
- * either delivered (the write committed) or cancelled (it failed).
+ * Deliveries a worker took from a publish: they are written leased to it, then either delivered
+ * (the write committed) or cancelled (it failed).
  */
 export interface Handoff {
   /** Per offered delivery, whether the worker took it. */
@@ -37,6 +38,32 @@ export interface Handoff {
   leaseMs: number;
   deliver(deliveries: ClaimedDelivery[]): void;
   cancel(): void;
+}
+
+/**
+ * Reserves in `room` what it can of a publish's deliveries (their endpoints, in order). `to` is
+ * the worker: `deliver` passes it the written deliveries, which keep the room reserved for them
+ * until each finishes; `cancelled` follows a failed write, whose reservations are given back.
+ */
+export function handoffFrom(
+  room: Room,
+  endpointIds: readonly string[],
+  to: { deliver(deliveries: ClaimedDelivery[]): void; cancelled(): void },
+): Handoff | undefined {
+  const taken = room.reserve(endpointIds);
+  if (!taken?.some(Boolean)) return undefined;
+  let settled = false;
+  const settle = () => !settled && (settled = true);
+  return {
+    taken,
+    leaseMs: room.leaseMs,
+    deliver: (deliveries) => settle() && to.deliver(deliveries),
+    cancel: () => {
+      if (!settle()) return;
+      room.unreserve(endpointIds, taken);
+      to.cancelled();
+    },
+  };
 }
 
 /** Results are written when this many are waiting, or after flushDelayMs, whichever comes first. */
@@ -50,13 +77,8 @@ export class DeliveryWorker {
   private readonly active = new Map<string, Promise<void>>();
   /** Aborted when stopping cuts the deliveries still in flight short; one for all of them. */
   private halt = new AbortController();
+  /** Deliveries in flight per endpoint, exactly (the room's counts are per bucket): what claims count. */
   private readonly inFlight = new Map<string, number>();
-  /** Slots promised to handoffs whose write has not returned yet. */
-  private reserved = 0;
-  /** The last claim came back full, or a handoff left deliveries in the queue: older work waits. */
-  private backlogged = false;
-  /** Counts offers that left deliveries in the queue. */
-  private refusals = 0;
   /** Endpoints the last claim left at their cap: deliveries of theirs may wait in the queue. */
   private readonly capped = new Set<string>();
   /** Where the claims' round of the endpoints goes on from (see claimDueDeliveries). */
@@ -75,11 +97,19 @@ export class DeliveryWorker {
     private readonly options: WorkerOptions,
     private readonly log: Logger,
     private readonly hooks: WorkerHooks = {},
+    /** Shared with takers on other threads (threadHandoff.ts); its own otherwise. */
+    readonly room: Room = Room.create(options),
   ) {}
+
+  /** The last claim came back full, or a handoff left deliveries in the queue: older work waits. */
+  private get backlogged(): boolean {
+    return !this.room.open;
+  }
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.room.open = true;
     this.halt = new AbortController();
     setMaxListeners(0, this.halt.signal); // one listener per delivery in flight
     this.unsubscribe = this.signal.subscribe(() => this.poke());
@@ -91,7 +121,8 @@ export class DeliveryWorker {
     return this.active.size;
   }
 
-  private poke(): void {
+  /** Wakes the loop up to claim (room freed during a backlog, on another thread). */
+  poke(): void {
     this.woken = true;
     this.wakeUp?.();
   }
@@ -110,17 +141,17 @@ export class DeliveryWorker {
       // Reset before anything awaits: a wake-up that arrives later must not be lost, and one that
       // arrived earlier must not keep a full worker spinning without ever yielding.
       this.woken = false;
-      const free = this.options.concurrency - this.active.size - this.reserved;
+      const free = this.room.free;
       let claimed: ClaimedDelivery[] = [];
       let moreDue = false;
-      let asked = 0;
-      if (free > 0 && (!this.backlogged || free >= minBacklogClaim)) {
-        asked = Math.min(free, this.options.claimBatchSize);
-        const refusals = this.refusals;
-        // What the claim counts as in flight: deliveries that finish meanwhile are not seen by it.
+      // The slots this claim may fill are taken from the room: publishes cannot reserve them meanwhile.
+      const asked = free > 0 && (!this.backlogged || free >= minBacklogClaim) ? this.room.take(Math.min(free, this.options.claimBatchSize)) : 0;
+      if (asked > 0) {
+        const refusals = this.room.refusals;
+        // What the claim counts as in flight: deliveries that finish meanwhile are not seen by it,
+        // nor are handoffs whose write has not returned (a handoff during the claim can pass an
+        // endpoint's cap by what one claim adds).
         const counted = new Map(this.inFlight);
-        // The slots this claim may fill are not offered to publishes meanwhile.
-        this.reserved += asked;
         try {
           ({ claimed, moreDue, endpointCursor: this.endpointCursor } = await claimDueDeliveries(this.db, {
             limit: asked,
@@ -132,18 +163,20 @@ export class DeliveryWorker {
           }));
           failures = 0;
         } catch (error) {
+          this.room.give(asked);
           failures++;
           this.log.error({ err: error }, 'could not claim deliveries');
           await this.sleep(Math.min(100 * 2 ** failures, 5_000));
           continue;
-        } finally {
-          this.reserved -= asked;
         }
+        this.room.give(asked - claimed.length);
         if (!this.running) {
+          this.room.give(claimed.length);
           await releaseDeliveries(this.db, claimed.map((d) => d.id)).catch(() => {});
           break;
         }
         for (const delivery of claimed) {
+          this.room.enter(delivery.endpointId);
           this.dispatch(delivery);
           counted.set(delivery.endpointId, (counted.get(delivery.endpointId) ?? 0) + 1);
         }
@@ -151,13 +184,14 @@ export class DeliveryWorker {
         this.capped.clear();
         for (const [endpointId, n] of counted) if (n >= this.options.endpointConcurrency) this.capped.add(endpointId);
         // Deliveries queued by an offer during the claim may have been written after it looked.
-        this.backlogged = moreDue || this.refusals !== refusals;
+        if (moreDue) this.room.open = false;
+        else this.room.reopen(refusals);
       } else {
         // Woken with too little room to claim: deliveries may be due that a later claim will find.
-        this.backlogged = true;
+        this.room.open = false;
       }
       // More is probably due: claim again at once while there is room.
-      if (moreDue && this.active.size + this.reserved < this.options.concurrency) continue;
+      if (moreDue && this.room.free > 0) continue;
       if (!this.woken) await this.sleep(this.options.pollIntervalMs);
     }
   }
@@ -185,43 +219,23 @@ export class DeliveryWorker {
    * overtake them; what is not taken is queued as usual.
    */
   offer(endpointIds: readonly string[]): Handoff | undefined {
-    let room = this.running && !this.backlogged ? this.options.concurrency - this.active.size - this.reserved : 0;
-    const taken = endpointIds.map((endpointId) => {
-      const inFlight = this.inFlight.get(endpointId) ?? 0;
-      if (room <= 0 || inFlight >= this.options.endpointConcurrency) return false;
-      room--;
-      this.inFlight.set(endpointId, inFlight + 1);
-      return true;
+    return handoffFrom(this.room, endpointIds, {
+      deliver: (deliveries) => this.accept(deliveries),
+      // As for a finished delivery: the freed room is worth a claim only during a backlog.
+      cancelled: () => this.backlogged && this.poke(),
     });
-    const count = taken.filter(Boolean).length;
-    if (count < endpointIds.length) {
-      this.backlogged = true;
-      this.refusals++;
+  }
+
+  /** Sends deliveries handed over by a publish (see handoffFrom); the room is reserved for them. */
+  accept(deliveries: ClaimedDelivery[]): void {
+    if (this.running) {
+      for (const delivery of deliveries) this.dispatch(delivery);
+      return;
     }
-    if (count === 0) return undefined;
-    this.reserved += count;
-    let settled = false;
-    const unreserve = () => {
-      if (settled) return false;
-      settled = true;
-      this.reserved -= count;
-      endpointIds.forEach((endpointId, i) => taken[i] && this.leave(endpointId));
-      return true;
-    };
-    return {
-      taken,
-      leaseMs: this.options.leaseMs,
-      deliver: (deliveries) => {
-        if (!unreserve()) return;
-        // Stopped while the write ran: give them back at once rather than let the lease run out.
-        if (!this.running) void releaseDeliveries(this.db, deliveries.map((d) => d.id)).catch(() => {});
-        else for (const delivery of deliveries) this.dispatch(delivery);
-      },
-      cancel: () => {
-        // As for a finished delivery: the freed room is worth a claim only during a backlog.
-        if (unreserve() && this.backlogged) this.poke();
-      },
-    };
+    // Stopped while the write ran: give them back at once rather than let the lease run out.
+    for (const delivery of deliveries) this.room.leave(delivery.endpointId);
+    this.room.give(deliveries.length);
+    void releaseDeliveries(this.db, deliveries.map((d) => d.id)).catch(() => {});
   }
 
   /** One delivery of the endpoint is no longer in flight. */
@@ -229,8 +243,11 @@ export class DeliveryWorker {
     const left = (this.inFlight.get(endpointId) ?? 1) - 1;
     if (left === 0) this.inFlight.delete(endpointId);
     else this.inFlight.set(endpointId, left);
+    this.room.leave(endpointId);
+    this.room.give(1);
   }
 
+  /** Sends a delivery whose slot and place in the room are already taken (by a claim or a handoff). */
   private dispatch(delivery: ClaimedDelivery): void {
     const halt = this.halt.signal;
     const endpointId = delivery.endpointId;
@@ -304,6 +321,7 @@ export class DeliveryWorker {
   async stop(deadlineMs: number): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.room.open = false;
     this.stopping = true;
     this.unsubscribe?.();
     this.wakeUp?.();
