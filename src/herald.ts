@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { describeConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { createSender } from './delivery/httpSender.ts';
+import type { Room } from './delivery/room.ts';
 import { DeliveryWorker, type WorkerOptions } from './delivery/worker.ts';
 import { Background } from './jobs/background.ts';
 import { dispatchDeps } from './services/dispatchDeps.ts';
@@ -51,12 +52,14 @@ export async function openContext(config: Config, log: Logger = createLogger(con
 export interface RunningHerald {
   ctx: Context;
   app?: FastifyInstance;
+  worker?: DeliveryWorker;
   /** The address the API listens on, when this process runs the api role. */
   url?: string;
   stop(): Promise<void>;
 }
 
-export async function startHerald(config: Config): Promise<RunningHerald> {
+/** `room`: the worker's, when publishes on another thread hand deliveries to it (cli/start.ts). */
+export async function startHerald(config: Config, room?: Room): Promise<RunningHerald> {
   const ctx = await openContext(config);
   const { log } = ctx;
   log.info({ settings: Object.fromEntries(describeConfig(config).map((s) => [s.env, s.value])) }, 'starting herald');
@@ -65,7 +68,7 @@ export async function startHerald(config: Config): Promise<RunningHerald> {
     // Printed once, on the first start, and never stored in clear.
     process.stdout.write(`\nOperator token (shown once; keep it safe): ${adminToken}\n\n`);
   }
-  const worker = config.roles.includes('worker') ? startWorker(ctx) : undefined;
+  const worker = config.roles.includes('worker') ? startWorker(ctx, {}, room) : undefined;
   const background = config.roles.includes('worker') ? new Background(ctx) : undefined;
   background?.start();
   let app: FastifyInstance | undefined;
@@ -80,6 +83,7 @@ export async function startHerald(config: Config): Promise<RunningHerald> {
   return {
     ctx,
     app,
+    worker,
     url,
     async stop() {
       await app?.close();
@@ -90,7 +94,7 @@ export async function startHerald(config: Config): Promise<RunningHerald> {
 }
 
 /** Starts a delivery worker on `ctx` (this process's worker role; tests start their own). */
-export function startWorker(ctx: Context, options: Partial<WorkerOptions> = {}): DeliveryWorker {
+export function startWorker(ctx: Context, options: Partial<WorkerOptions> = {}, room?: Room): DeliveryWorker {
   const c = ctx.config;
   const worker = new DeliveryWorker(ctx.db, ctx.signal, dispatchDeps(ctx), {
     concurrency: c.workerConcurrency,
@@ -99,7 +103,7 @@ export function startWorker(ctx: Context, options: Partial<WorkerOptions> = {}):
     leaseMs: c.leaseMs,
     pollIntervalMs: c.pollIntervalMs,
     ...options,
-  }, ctx.log.child({ role: 'worker' }), operationalHooks(ctx));
+  }, ctx.log.child({ role: 'worker' }), operationalHooks(ctx), room);
   worker.start();
   ctx.publisher.handOffTo(worker);
   ctx.log.info({ thread: threadId }, 'worker started');

@@ -1,5 +1,6 @@
 // HERALD_SPLIT_ROLES: on PostgreSQL, `herald start` serves the API and runs the worker in a worker
-// thread; deliveries flow between them through the database and NOTIFY, and SIGTERM stops both.
+// thread. Publishes hand deliveries to it across threads (written leased, never claimed), and
+// SIGTERM stops both, giving back what the worker still held.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drivers, freshDb, type TestDb } from '../support/databases.ts';
@@ -32,6 +33,7 @@ postgresOnly('split roles [postgres]', () => {
       HERALD_ALLOW_HTTP: 'true',
       HERALD_ALLOWED_CIDRS: '127.0.0.0/8',
       HERALD_LOG_LEVEL: 'info',
+      HERALD_SHUTDOWN_TIMEOUT: '500ms',
     });
     const url = await herald.listening(60_000);
     const worker = await herald.logged('worker started', 60_000);
@@ -47,7 +49,22 @@ postgresOnly('split roles [postgres]', () => {
     const [request] = await receiver.waitForRequests(1, 20_000);
     expect(request!.headers['webhook-id']).toBe(((await published.json()) as { id: string }).id);
 
+    // Handed over: the delivery is the row its publish wrote, leased then (a claim would have
+    // updated it, giving it a transaction id of its own).
+    receiver.respond(() => ({ hang: true }));
+    const held = (await (await call('POST', '/v1/tenants/split/events', { type: 'split.test', data: { n: 2 } })).json()) as { id: string };
+    await receiver.waitForRequests(2, 20_000);
+    const [row] = await testDb.db.query<{ same_write: boolean; leased_s: number }>(
+      `select d.xmin = e.xmin as same_write, extract(epoch from d.locked_until - now())::float8 as leased_s
+       from deliveries d join events e on e.id = d.event_id where e.id = $1`, [held.id]);
+    expect(row!.same_write).toBe(true);
+    expect(row!.leased_s).toBeGreaterThan(30);
+
     herald.child.kill('SIGTERM');
     expect(await herald.exited(30_000)).toBe(0); // the worker thread stopped too, or the process would not end
+    // The attempt cut short by the stop was given back: due at once for the next worker.
+    const [after] = await testDb.db.query<{ status: string; locked_until: Date | null }>(
+      'select status, locked_until from deliveries where event_id = $1', [held.id]);
+    expect(after).toEqual({ status: 'pending', locked_until: null });
   });
 });
