@@ -27,9 +27,9 @@ export const settings = {
   }),
   splitRoles: setting({
     env: 'HERALD_SPLIT_ROLES',
-    default: false,
+    default: true,
     parse: p.boolean,
-    description: 'On PostgreSQL, run the worker role in a worker thread of `herald start`, so the API and the worker use separate cores. Off by default: the API cannot hand new deliveries to a worker on another thread, so each one waits for a claim, and where PostgreSQL shares the machine that costs more than the second core gains (see README "Performance").',
+    description: 'On PostgreSQL, run the worker role in a worker thread of `herald start`, so the API and the worker use separate cores; publishes hand their deliveries to it across threads. With PGlite the database has a thread of its own instead, and both roles share one.',
   }),
   databaseUrl: setting<string>({
     env: 'HERALD_DATABASE_URL',

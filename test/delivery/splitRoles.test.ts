@@ -1,5 +1,5 @@
-// HERALD_SPLIT_ROLES: on PostgreSQL, `herald start` serves the API and runs the worker in a worker
-// thread. Publishes hand deliveries to it across threads (written leased, never claimed), and
+// HERALD_SPLIT_ROLES, on by default: on PostgreSQL, `herald start` serves the API and runs the
+// worker in a worker thread. Publishes hand deliveries to it across threads (written leased, never claimed), and
 // SIGTERM stops both, giving back what the worker still held.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { createReceiver, type Receiver } from '../support/receiver.ts';
 
 const postgresOnly = drivers.includes('postgres') ? describe : describe.skip;
 const token = 'split-roles-operator-token-000000';
+const key = randomBytes(32).toString('base64');
 
 postgresOnly('split roles [postgres]', () => {
   let testDb: TestDb;
@@ -23,18 +24,19 @@ postgresOnly('split roles [postgres]', () => {
     await testDb.drop();
   });
 
-  it('runs the worker in a thread of its own that delivers what the API accepted, and stops with the process', { timeout: 90_000 }, async () => {
-    const herald = startHeraldProcess({
-      HERALD_DATABASE_URL: testDb.url!,
-      HERALD_SPLIT_ROLES: 'true',
-      HERALD_PORT: '0',
-      HERALD_ADMIN_TOKEN: token,
-      HERALD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      HERALD_ALLOW_HTTP: 'true',
-      HERALD_ALLOWED_CIDRS: '127.0.0.0/8',
-      HERALD_LOG_LEVEL: 'info',
-      HERALD_SHUTDOWN_TIMEOUT: '500ms',
-    });
+  const env = () => ({
+    HERALD_DATABASE_URL: testDb.url!,
+    HERALD_PORT: '0',
+    HERALD_ADMIN_TOKEN: token,
+    HERALD_ENCRYPTION_KEY: key,
+    HERALD_ALLOW_HTTP: 'true',
+    HERALD_ALLOWED_CIDRS: '127.0.0.0/8',
+    HERALD_LOG_LEVEL: 'info',
+    HERALD_SHUTDOWN_TIMEOUT: '500ms',
+  });
+
+  it('runs the worker in a thread of its own by default, which delivers what the API hands over, and stops with the process', { timeout: 90_000 }, async () => {
+    const herald = startHeraldProcess(env());
     const url = await herald.listening(60_000);
     const worker = await herald.logged('worker started', 60_000);
     expect(worker.thread).not.toBe(0); // not the main thread, which serves the API
@@ -66,5 +68,13 @@ postgresOnly('split roles [postgres]', () => {
     const [after] = await testDb.db.query<{ status: string; locked_until: Date | null }>(
       'select status, locked_until from deliveries where event_id = $1', [held.id]);
     expect(after).toEqual({ status: 'pending', locked_until: null });
+  });
+
+  it('runs both roles on the main thread when HERALD_SPLIT_ROLES is off', { timeout: 60_000 }, async () => {
+    const herald = startHeraldProcess({ ...env(), HERALD_SPLIT_ROLES: 'false' });
+    await herald.listening(60_000);
+    expect((await herald.logged('worker started', 60_000)).thread).toBe(0);
+    herald.child.kill('SIGTERM');
+    expect(await herald.exited(30_000)).toBe(0);
   });
 });
