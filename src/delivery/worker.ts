@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { DeliverySignal } from '../store/deliverySignal.ts';
 import type { Db } from '../store/db.ts';
 import { claimDueDeliveries } from '../store/claim.ts';
+import { refusedForItsData } from '../store/errors.ts';
 import { disableEndpoint, recordAttempts, releaseDeliveries, type ClaimedDelivery, type Completion } from '../store/deliveries.ts';
 import { attemptDelivery, type DispatchDeps } from './dispatch.ts';
 import { Room } from './room.ts';
@@ -294,24 +295,45 @@ export class DeliveryWorker {
     else this.flushTimer ??= setTimeout(() => void this.flush(), flushDelayMs);
   }
 
-  /** Writes waiting results, one batch at a time; a failed write is retried, never dropped. */
+  /** Writes waiting results, one batch at a time; a write that failed (the database away) is retried. */
   private flush(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     this.flushing = this.flushing.then(async () => {
       while (this.completions.length > 0) {
-        const batch = this.completions.splice(0, flushSize);
-        try {
-          await recordAttempts(this.db, batch);
-        } catch (error) {
-          this.log.error({ err: error, count: batch.length }, 'could not record attempts; retrying');
-          this.completions.unshift(...batch);
-          await new Promise((resolve) => setTimeout(resolve, 500));
-          if (this.stopping && !this.running) return;
-        }
+        const { unwritten, error } = await this.record(this.completions.splice(0, flushSize));
+        if (unwritten.length === 0) continue;
+        this.log.error({ err: error, count: unwritten.length }, 'could not record attempts; retrying');
+        this.completions.unshift(...unwritten);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        if (this.stopping && !this.running) return;
       }
     });
     return this.flushing;
+  }
+
+  /**
+   * Writes a batch of results, and returns those it could not write for a reason that may pass
+   * (with the error). A batch the database refuses for its data is halved until each refused
+   * result is alone, so that one result cannot hold up the others; that result is written again
+   * without what the receiver sent, and if even that is refused, it is logged and dropped: its
+   * delivery is sent again once its lease runs out.
+   */
+  private async record(batch: Completion[]): Promise<{ unwritten: Completion[]; error?: unknown }> {
+    const pieces = [batch];
+    for (let piece = pieces.shift(); piece; piece = pieces.shift()) {
+      try {
+        await recordAttempts(this.db, piece);
+      } catch (error) {
+        if (!refusedForItsData(error)) return { unwritten: [piece, ...pieces].flat(), error };
+        const [refused] = piece;
+        const half = Math.ceil(piece.length / 2);
+        if (piece.length > 1) pieces.unshift(piece.slice(0, half), piece.slice(half));
+        else if (refused!.attempt.responseBody !== null || refused!.attempt.responseHeaders !== null) pieces.unshift([withoutResponse(refused!, error)]);
+        else this.log.error({ err: error, deliveryId: refused!.deliveryId }, 'the database refused the result of an attempt; its delivery is sent again after its lease');
+      }
+    }
+    return { unwritten: [] };
   }
 
   /**
@@ -335,4 +357,10 @@ export class DeliveryWorker {
     await all();
     await this.flush();
   }
+}
+
+/** The result without the response the database refused to store, and why it is missing. */
+function withoutResponse(completion: Completion, error: unknown): Completion {
+  const reason = `the response could not be stored: ${(error as Error).message}`;
+  return { ...completion, attempt: { ...completion.attempt, responseHeaders: null, responseBody: null, error: reason } };
 }

@@ -6,3 +6,13 @@ export function violatedConstraint(error: unknown, sqlstate: '23505' | '23503'):
   if (e?.code !== sqlstate) return null;
   return e.constraint ?? '';
 }
+
+/**
+ * Whether the database refused a statement for the data it carried, so that sending it again
+ * cannot succeed: a data exception (class 22: a value it cannot hold), an integrity constraint
+ * (23), a program limit such as an oversized value (54).
+ */
+export function refusedForItsData(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
+}

@@ -7,7 +7,7 @@ import { createSender } from '../../src/delivery/httpSender.ts';
 import type { DeliveryWorker } from '../../src/delivery/worker.ts';
 import { NetworkPolicy } from '../../src/domain/networkPolicy.ts';
 import { startWorker } from '../../src/herald.ts';
-import { createEndpoint, defineEventType, publishOne, routeByPath, settledDelivery, sleep } from '../support/delivery.ts';
+import { createEndpoint, defineEventType, deliveriesOfEvent, getDelivery, publishOne, routeByPath, settledDelivery, sleep, waitFor } from '../support/delivery.ts';
 import { describeEachHerald } from '../support/herald.ts';
 import { closedPort, createReceiver, type Receiver } from '../support/receiver.ts';
 
@@ -48,6 +48,42 @@ describeEachHerald('attempts and outcomes', (h) => {
     expect(first.delivery.attempts[0]!.responseBody).toBe('ok\ufffddone\ufffd');
     // The worker's recording is not stuck behind that result.
     const next = await deliverOnce('after-nul', () => ({ status: 200, body: 'fine' }));
+    expect(next.delivery).toMatchObject({ status: 'succeeded', attemptCount: 1 });
+  });
+
+  it('goes on recording when the database refuses one result: that result is stored without its response, or dropped', async () => {
+    // Constraints the database enforces on results (as an operator's own could): each refuses
+    // the batch that carries the offending result.
+    await h().ctx.db.query(`alter table attempts add constraint test_no_poison check (strpos(response_body, 'poison') = 0)`);
+    await h().ctx.db.query(`alter table attempts add constraint test_no_teapot check (status_code is distinct from 418)`);
+    try {
+      const tenant = await h().createTenant();
+      const endpointTo = async (name: string, behave: Parameters<typeof routes.on>[1]) =>
+        (await createEndpoint(h(), tenant, { url: routes.on(`/${name}/${tenant}`, behave), eventTypes: ['*'] })).id;
+      const poison = await endpointTo('poison', () => ({ status: 200, body: 'a poison body' }));
+      const teapot = await endpointTo('teapot', () => ({ status: 418, body: 'short and stout' }));
+      const fine = await endpointTo('fine', () => ({ status: 200, body: 'fine' }));
+      // One event, three deliveries finishing together: their results share a batch.
+      const event = await publishOne(h(), tenant, 'order.created', { name: 'refused' });
+      const byEndpoint = await waitFor('the fine and the poisoned results to be recorded', async () => {
+        const ds = await deliveriesOfEvent(h(), tenant, event.id);
+        const of = (id: string) => ds.find((d) => d.endpointId === id);
+        return of(fine)?.status === 'succeeded' && of(poison)?.status === 'succeeded' ? of : undefined;
+      }, 8_000);
+      const [poisoned] = (await getDelivery(h(), tenant, byEndpoint(poison)!.id)).attempts;
+      expect(poisoned).toMatchObject({ statusCode: 200, responseBody: null, responseHeaders: null });
+      expect(poisoned!.error).toMatch(/^the response could not be stored: .*test_no_poison/);
+      // Refused even without its response: dropped, its delivery left leased, sent again after the lease.
+      await sleep(300);
+      expect(routes.requests(`/teapot/${tenant}`)).toHaveLength(1);
+      const [held] = await h().ctx.db.query<{ status: string; attempt_count: number; leased: boolean }>(
+        `select status, attempt_count, locked_until > now() as leased from deliveries where id = $1`, [byEndpoint(teapot)!.id]);
+      expect(held).toEqual({ status: 'pending', attempt_count: 0, leased: true });
+    } finally {
+      await h().ctx.db.query('alter table attempts drop constraint test_no_poison, drop constraint test_no_teapot');
+    }
+    // Later results are recorded as usual.
+    const next = await deliverOnce('after-refused', () => ({ status: 200, body: 'fine' }));
     expect(next.delivery).toMatchObject({ status: 'succeeded', attemptCount: 1 });
   });
 
