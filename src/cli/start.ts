@@ -43,7 +43,7 @@ export async function start(config: Config): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping');
     // The API first: publishes in flight finish and post their handoffs before the stop.
-    await herald.stop();
+    await herald.stop().catch((error: unknown) => log.error({ err: error }, 'could not stop the api cleanly'));
     if (worker) {
       const exited = once(worker, 'exit');
       worker.postMessage({ stop: true } satisfies WorkerThreadMessage);
