@@ -58,8 +58,14 @@ export interface RunningHerald {
   stop(): Promise<void>;
 }
 
-/** `room`: the worker's, when publishes on another thread hand deliveries to it (cli/start.ts). */
-export async function startHerald(config: Config, room?: Room): Promise<RunningHerald> {
+export interface StartOptions {
+  /** The worker's room, when publishes on another thread hand deliveries to it (cli/start.ts). */
+  room?: Room;
+  /** Runs once the context is ready and before the API listens (cli/start.ts starts the worker's thread). */
+  beforeListen?(ctx: Context): Promise<void>;
+}
+
+export async function startHerald(config: Config, options: StartOptions = {}): Promise<RunningHerald> {
   const ctx = await openContext(config);
   const { log } = ctx;
   log.info({ settings: Object.fromEntries(describeConfig(config).map((s) => [s.env, s.value])) }, 'starting herald');
@@ -68,9 +74,10 @@ export async function startHerald(config: Config, room?: Room): Promise<RunningH
     // Printed once, on the first start, and never stored in clear.
     process.stdout.write(`\nOperator token (shown once; keep it safe): ${adminToken}\n\n`);
   }
-  const worker = config.roles.includes('worker') ? startWorker(ctx, {}, room) : undefined;
+  const worker = config.roles.includes('worker') ? startWorker(ctx, {}, options.room) : undefined;
   const background = config.roles.includes('worker') ? new Background(ctx) : undefined;
   background?.start();
+  await options.beforeListen?.(ctx);
   let app: FastifyInstance | undefined;
   let url: string | undefined;
   if (config.roles.includes('api')) {

@@ -1,6 +1,7 @@
 // HERALD_SPLIT_ROLES, on by default: on PostgreSQL, `herald start` serves the API and runs the
-// worker in a worker thread. Publishes hand deliveries to it across threads (written leased, never claimed), and
-// SIGTERM stops both, giving back what the worker still held.
+// worker in a worker thread, running before the API listens. Publishes hand deliveries to it
+// across threads (written leased, never claimed), and SIGTERM stops both, giving back what the
+// worker still held.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drivers, freshDb, type TestDb } from '../support/databases.ts';
@@ -35,32 +36,36 @@ postgresOnly('split roles [postgres]', () => {
     HERALD_SHUTDOWN_TIMEOUT: '500ms',
   });
 
-  it('runs the worker in a thread of its own by default, which delivers what the API hands over, and stops with the process', { timeout: 90_000 }, async () => {
+  it('runs the worker in a thread of its own by default, ready before the API listens, which delivers what the API hands over, and stops with the process', { timeout: 90_000 }, async () => {
+    const call = (url: string, method: string, path: string, body: unknown) =>
+      fetch(url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    // Set up by a first run, so that the second one publishes as soon as it listens.
+    const setup = startHeraldProcess(env());
+    const setupUrl = await setup.listening(60_000);
+    expect((await call(setupUrl, 'PUT', '/v1/event-types/split.test', {})).status).toBe(201);
+    expect((await call(setupUrl, 'POST', '/v1/tenants', { id: 'split', name: 'split' })).status).toBe(201);
+    expect((await call(setupUrl, 'POST', '/v1/tenants/split/endpoints', { url: `${receiver.url}/in`, eventTypes: ['split.test'] })).status).toBe(201);
+    setup.child.kill('SIGTERM');
+    expect(await setup.exited(30_000)).toBe(0);
+
     const herald = startHeraldProcess(env());
     const url = await herald.listening(60_000);
-    const worker = await herald.logged('worker started', 60_000);
-    expect(worker.thread).not.toBe(0); // not the main thread, which serves the API
-
-    const call = (method: string, path: string, body: unknown) =>
-      fetch(url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect((await call('PUT', '/v1/event-types/split.test', {})).status).toBe(201);
-    expect((await call('POST', '/v1/tenants', { id: 'split', name: 'split' })).status).toBe(201);
-    expect((await call('POST', '/v1/tenants/split/endpoints', { url: `${receiver.url}/in`, eventTypes: ['split.test'] })).status).toBe(201);
-    const published = await call('POST', '/v1/tenants/split/events', { type: 'split.test', data: { n: 1 } });
-    expect(published.status).toBe(202);
-    const [request] = await receiver.waitForRequests(1, 20_000);
-    expect(request!.headers['webhook-id']).toBe(((await published.json()) as { id: string }).id);
-
-    // Handed over: the delivery is the row its publish wrote, leased then (a claim would have
-    // updated it, giving it a transaction id of its own).
     receiver.respond(() => ({ hang: true }));
-    const held = (await (await call('POST', '/v1/tenants/split/events', { type: 'split.test', data: { n: 2 } })).json()) as { id: string };
-    await receiver.waitForRequests(2, 20_000);
+    const published = await call(url, 'POST', '/v1/tenants/split/events', { type: 'split.test', data: { n: 1 } });
+    expect(published.status).toBe(202);
+    const held = (await published.json()) as { id: string };
+    const [request] = await receiver.waitForRequests(1, 20_000);
+    expect(request!.headers['webhook-id']).toBe(held.id);
+
+    // Handed over from the API's first publish on: the delivery is the row its publish wrote,
+    // leased then (a claim would have updated it, giving it a transaction id of its own).
     const [row] = await testDb.db.query<{ same_write: boolean; leased_s: number }>(
       `select d.xmin = e.xmin as same_write, extract(epoch from d.locked_until - now())::float8 as leased_s
        from deliveries d join events e on e.id = d.event_id where e.id = $1`, [held.id]);
     expect(row!.same_write).toBe(true);
     expect(row!.leased_s).toBeGreaterThan(30);
+    const worker = await herald.logged('worker started', 1_000);
+    expect(worker.thread).not.toBe(0); // not the main thread, which serves the API
 
     herald.child.kill('SIGTERM');
     expect(await herald.exited(30_000)).toBe(0); // the worker thread stopped too, or the process would not end
