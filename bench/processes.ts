@@ -63,7 +63,9 @@ export interface HeraldProcess {
 export async function startHerald(env: Record<string, string>): Promise<HeraldProcess> {
   // HERALD_BENCH_PROFILE=dir writes a CPU profile of each Herald process into dir.
   const profile = process.env.HERALD_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HERALD_BENCH_PROFILE}`] : [];
-  const child = track(spawn(process.execPath, [...profile, 'bin/herald.mjs', 'start'], {
+  // HERALD_BENCH_NODE_ARGS: more options for Herald's node, e.g. --trace-gc (not allowed in NODE_OPTIONS).
+  const nodeArgs = process.env.HERALD_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = track(spawn(process.execPath, [...profile, ...nodeArgs, 'bin/herald.mjs', 'start'], {
     cwd: root,
     env: { ...process.env, HERALD_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
