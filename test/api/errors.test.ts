@@ -135,6 +135,21 @@ describe('API: rate limiting (HERALD_RATE_LIMIT=5)', () => {
     expect((await h.request({ method: 'GET', url: `/v1/tenants/${tenant}`, as: keys[1]! })).statusCode).toBe(200);
   });
 
+  it('counts a key once across every surface: its budget is one, wherever it is spent', async () => {
+    // A new key's window starts at its first request: five on one surface and a sixth on another,
+    // all within that window, leave the sixth refused. (Should the machine take a second, try again.)
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const key = await h.createKey(tenant);
+      const started = Date.now();
+      for (let i = 0; i < 5; i++) expect((await h.request({ method: 'GET', url: `/v1/tenants/${tenant}`, as: key })).statusCode).toBe(200);
+      const sixth = await h.app.inject({ method: 'GET', url: '/v1/webhooks', headers: { 'x-api-key': key } });
+      if (Date.now() - started >= 1_000) continue;
+      expect(sixth.statusCode).toBe(429);
+      return;
+    }
+    throw new Error('no try fitted in one window');
+  });
+
   it('lets a limited key through again after the window', async () => {
     expect((await burst(keys[2]!, 30)).some((r) => r.statusCode === 429)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 1_100));
