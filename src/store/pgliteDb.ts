@@ -2,51 +2,22 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { setLocal, type Db, type Queryable } from './db.ts';
+import type { PGlite } from '@electric-sql/pglite';
+import type { Db } from './db.ts';
+import { exchange } from './pgliteExchange.mjs';
 import { openPgliteThread } from './pgliteThreadDb.ts';
-
-type PgliteLike = Pick<PGlite, 'query' | 'exec'>;
-
-function queryable(pg: PgliteLike): Queryable {
-  return {
-    async query(sql, params) {
-      return (await pg.query(sql, params as unknown[] | undefined)).rows as never[];
-    },
-    async exec(sql) {
-      await pg.exec(sql);
-    },
-  };
-}
+import { wireDb } from './wireDb.ts';
 
 /**
  * Wraps a PGlite instance open on this thread: the tests' databases, cloned from a template. Herald
- * itself opens PGlite on a thread of its own (openPglite). PGlite is one connection: it runs one
- * statement or transaction at a time.
+ * itself opens PGlite on a thread of its own (openPglite). Both speak to it in the wire protocol
+ * (wireDb.ts).
  */
 export function pgliteDb(pg: PGlite): Db {
-  return {
-    driver: 'pglite',
-    ...queryable(pg),
-    transaction: (work) => pg.transaction((tx) => work(queryable(tx))),
-    withSettings(settings) {
-      const set = setLocal(settings);
-      const tuned = <T>(work: (tx: Queryable) => Promise<T>) =>
-        pg.transaction(async (tx) => {
-          await tx.exec(set);
-          return work(queryable(tx));
-        });
-      return {
-        query: (sql, params) => tuned((tx) => tx.query(sql, params)),
-        exec: (sql) => tuned((tx) => tx.exec(sql)),
-      };
-    },
-    async listen(channel, onNotify) {
-      const unlisten = await pg.listen(channel, onNotify);
-      return () => unlisten();
-    },
+  return wireDb({
+    exchange: (request) => exchange(pg, request),
     close: () => pg.close(),
-  };
+  });
 }
 
 /**

@@ -1,14 +1,6 @@
 import pg from 'pg';
 import { checkSettings, type Db, type Queryable } from './db.ts';
-
-// Parse results the way PGlite does, so both drivers hand back the same shapes: int8 as a number
-// (counts and sizes never approach 2^53), timestamps as Date, numeric as string.
-const types = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === 20) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
-  },
-};
+import { resultTypes } from './resultTypes.ts';
 
 function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   return {
@@ -23,7 +15,7 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
 }
 
 function openPool(connectionString: string, max: number, options?: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, types: types as pg.CustomTypesConfig, ...(options ? { options } : {}) });
+  const pool = new pg.Pool({ connectionString, max, types: resultTypes, ...(options ? { options } : {}) });
   // An idle client that loses its connection emits 'error' on the pool; without a listener that
   // would crash the process. The next query simply opens a new connection.
   pool.on('error', () => {});
