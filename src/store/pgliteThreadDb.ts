@@ -20,7 +20,9 @@ interface Answer {
 
 /** Starts the thread and opens `dataDir` there (in memory when undefined). */
 export async function openPgliteThread(dataDir: string | undefined, postgresqlconf: string): Promise<Db> {
-  const thread = new Worker(program, { workerData: { dataDir, postgresqlconf } });
+  // The thread's JavaScript only passes bytes along: a young generation of 16 MB (V8's default
+  // here is 48) is plenty, and its heap stays small.
+  const thread = new Worker(program, { workerData: { dataDir, postgresqlconf }, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
   const waiting = new Map<number, { resolve(reply: Uint8Array): void; reject(error: Error): void }>();
   let nextId = 0;
   let gone: Error | undefined;
