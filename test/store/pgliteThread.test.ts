@@ -1,7 +1,8 @@
 // The embedded database on its own thread answers like the in-process one: rows with their types,
 // errors with their SQLSTATE and constraint, transactions that commit or roll back as a whole and
 // keep other statements out while open, per-statement settings, notifications, and a clear error
-// once closed.
+// once closed. And the rules of the wire protocol driver (wireDb.ts): named statements prepared
+// once, statements sent together answered apart.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -95,6 +96,36 @@ it('delivers notifications until unlistened', async () => {
   await db.query(`select pg_notify('herald_test', 'two')`);
   await db.query('select 1');
   expect(got).toEqual(['one']);
+});
+
+it('prepares a named statement once, and parses it again after a use that did not parse', async () => {
+  const prepared = () => db.query<{ n: number }>(`select count(*)::int as n from pg_prepared_statements where name = 'lab_count'`);
+  await expect(db.query('select count(*)::int as n from later', [], 'lab_count')).rejects.toThrow(/relation "later" does not exist/);
+  expect(await prepared()).toEqual([{ n: 0 }]);
+  await db.exec('create table later (id int); insert into later values (1), (2)');
+  // Had the failed parse been taken for prepared, this would be "prepared statement does not exist".
+  expect(await db.query('select count(*)::int as n from later', [], 'lab_count')).toEqual([{ n: 2 }]);
+  expect(await db.query('select count(*)::int as n from later', [], 'lab_count')).toEqual([{ n: 2 }]);
+  expect(await prepared()).toEqual([{ n: 1 }]);
+});
+
+it('leaves no transaction open after a statement with settings fails', async () => {
+  const tuned = db.withSettings({ enable_seqscan: 'off' });
+  await expect(tuned.query('select 1 / $1::int as x', [0])).rejects.toThrow(/division by zero/);
+  await expect(tuned.exec('select 1 / 0')).rejects.toThrow(/division by zero/);
+  // In an open (aborted) transaction this would fail, and the write would vanish with it.
+  await db.query('insert into t (id) values (30)');
+  expect(await db.query(`select count(*)::int as n from t where id = 30`)).toEqual([{ n: 1 }]);
+  expect(await db.query('show enable_seqscan')).toEqual([{ enable_seqscan: 'on' }]);
+});
+
+it('answers statements sent together each with its own rows, an error only its own', async () => {
+  const answers = await Promise.allSettled(Array.from({ length: 50 }, (_, i) =>
+    i === 25 ? db.query('select 1 / 0') : db.query<{ n: number }>('select $1::int as n', [i], 'lab_echo')));
+  answers.forEach((answer, i) => {
+    if (i === 25) expect(answer.status).toBe('rejected');
+    else expect(answer).toEqual({ status: 'fulfilled', value: [{ n: i }] });
+  });
 });
 
 it('refuses statements once closed, saying so (the last test: it closes the database)', async () => {
