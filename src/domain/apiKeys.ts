@@ -1,7 +1,7 @@
 // API keys and the operator token are random bearer strings; only their SHA-256 is stored.
 // SHA-256 (not a slow KDF) fits: the inputs carry 192 bits of entropy, so there is nothing to
 // brute-force, and every request must be checked quickly.
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Environment } from './types.ts';
 
 export interface NewKey {
@@ -21,5 +21,5 @@ export function generateAdminToken(): string {
 }
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex'); // one call: half the cost of createHash().update().digest()
 }

@@ -34,6 +34,14 @@ describe('jsonDepth', () => {
     expect(jsonDepth('{"a":"[[[[{{{\\"]]"}')).toBe(1);
     expect(jsonDepth('['.repeat(65) + ']'.repeat(65))).toBe(65);
   });
+
+  it('ends a string at a quote after an even run of backslashes, not after an odd one', () => {
+    // "x\\" is x and one backslash: the next quote closes it, and [[1]] counts.
+    expect(jsonDepth('{"a":"x\\\\","b":[[1]]}')).toBe(3);
+    // "x\\\"[[" is one string: x, a backslash, a quote and two brackets.
+    expect(jsonDepth('{"a":"x\\\\\\"[[","b":1}')).toBe(1);
+    expect(jsonDepth('["unterminated')).toBe(1);
+  });
 });
 
 import { arrayElementSpans, objectMemberSpans } from '../../src/domain/json.ts';
@@ -49,6 +57,14 @@ describe('raw JSON spans', () => {
     expect(raw(text, 'type')).toBe('"a.b"');
     expect(raw(text, 'data')).toBe('{"b":1,"a":[1e400, 12345678901234567890, "x\\"}"],"a":2}');
     expect(raw(text, 'z')).toBe('null');
+  });
+
+  it('end a string value at its closing quote, even right after an escaped backslash', () => {
+    const text = '{"a":"x\\\\","b":["\\"",2],"c\\"d":3}';
+    expect(JSON.parse(text)).toEqual({ a: 'x\\', b: ['"', 2], 'c"d': 3 });
+    expect(raw(text, 'a')).toBe('"x\\\\"');
+    expect(raw(text, 'b')).toBe('["\\"",2]');
+    expect(raw(text, 'c"d')).toBe('3');
   });
 
   it('take the last of repeated keys, as JSON.parse does', () => {
