@@ -6,10 +6,14 @@
 // row ever returned (115 MB of the database thread's heap after 60,000 deliveries), and parsing
 // work on the thread that bounds PGlite's throughput. Here the output is only copied.
 
-/** Where replies are assembled; it grows to the largest reply and is reused. */
+/** Where replies are assembled, reused; one grown past `keptSize` by a large reply is let go after it. */
+const keptSize = 1024 * 1024;
 let scratch = new Uint8Array(64 * 1024);
 
-/** @param {import('@electric-sql/pglite').PGlite} pg @param {Uint8Array} request @returns {Promise<Uint8Array>} */
+/**
+ * The reply is a copy with an ArrayBuffer of its own: it outlives the next call and can be transferred.
+ * @param {import('@electric-sql/pglite').PGlite} pg @param {Uint8Array} request @returns {Promise<Uint8Array>}
+ */
 export async function exchange(pg, request) {
   let size = 0;
   const onRawData = (bytes) => {
@@ -25,6 +29,7 @@ export async function exchange(pg, request) {
   // can run on this thread and reuse the scratch buffer.
   const ran = pg.execProtocolRawStream(request, { syncToFs: false, onRawData });
   const reply = scratch.slice(0, size);
+  if (scratch.length > keptSize) scratch = new Uint8Array(64 * 1024);
   await ran;
   return reply;
 }

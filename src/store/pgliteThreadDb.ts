@@ -20,9 +20,7 @@ interface Answer {
 
 /** Starts the thread and opens `dataDir` there (in memory when undefined). */
 export async function openPgliteThread(dataDir: string | undefined, postgresqlconf: string): Promise<Db> {
-  // The thread's JavaScript only passes bytes along: a young generation of 16 MB (V8's default
-  // here is 48) is plenty, and its heap stays small.
-  const thread = new Worker(program, { workerData: { dataDir, postgresqlconf }, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
+  const thread = new Worker(program, { workerData: { dataDir, postgresqlconf } });
   const waiting = new Map<number, { resolve(reply: Uint8Array): void; reject(error: Error): void }>();
   let nextId = 0;
   let gone: Error | undefined;
@@ -51,16 +49,14 @@ export async function openPgliteThread(dataDir: string | undefined, postgresqlco
     });
   });
 
-  function post(message: { request: Uint8Array } | { close: true }): Promise<Uint8Array> {
+  function post(message: { request: Uint8Array<ArrayBuffer> } | { close: true }): Promise<Uint8Array> {
     if (gone) return Promise.reject(gone);
     const id = ++nextId;
     return new Promise((resolve, reject) => {
       waiting.set(id, { resolve, reject });
-      // A request of its own bytes is handed over, not copied (a Buffer may be a view of a shared pool).
-      if ('request' in message) {
-        const request = new Uint8Array(message.request);
-        thread.postMessage({ id, request }, [request.buffer]);
-      } else thread.postMessage({ ...message, id });
+      // A request has an ArrayBuffer of its own (WireTransport): handed over, not copied.
+      if ('request' in message) thread.postMessage({ id, request: message.request }, [message.request.buffer]);
+      else thread.postMessage({ ...message, id });
     });
   }
 

@@ -1,6 +1,6 @@
 // A Db over one PostgreSQL session spoken to in the wire protocol (PostgreSQL documentation,
 // "Frontend/Backend Protocol") through a transport: the bytes of one request in, the bytes of its
-// whole reply out. PGlite is such a session (execProtocolRawSync), on this thread or on its own.
+// whole reply out. PGlite is such a session (pgliteExchange.mjs), on this thread or on its own.
 //
 // Why not PGlite's own query(): it enters the WASM six times per statement (parse, describe,
 // bind, describe, execute, sync), parses and plans every statement anew, and builds the rows on
@@ -20,9 +20,12 @@ import { prepareValue } from 'pg/lib/utils.js';
 import { setLocal, type Db, type Queryable, type Row } from './db.ts';
 import { resultTypes } from './resultTypes.ts';
 
-/** Carries requests to the session and brings back each one's complete reply, in order. */
+/**
+ * Carries requests to the session and brings back each one's complete reply, in order. A request
+ * is a Uint8Array over an ArrayBuffer of its own (see joined()): a transport may hand it over.
+ */
 export interface WireTransport {
-  exchange(request: Uint8Array): Promise<Uint8Array>;
+  exchange(request: Uint8Array<ArrayBuffer>): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,20 @@ interface RowBuilder {
   parseRow(values: (string | null)[]): Row;
 }
 const RowBuilder = pg.Result as unknown as new (rowMode: undefined, types: typeof resultTypes) => RowBuilder;
+
+/**
+ * The messages of one request, in one ArrayBuffer of their own. Not Buffer.concat, whose result
+ * may be a view of node's shared pool: a transport to another thread would have to copy it again.
+ */
+function joined(parts: Buffer[]): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes;
+}
 
 const sync = serialize.sync();
 const describePortal = serialize.describe({ type: 'P' });
@@ -86,14 +103,14 @@ export function wireDb(transport: WireTransport): Db {
     return reply;
   }
 
-  async function send(request: Uint8Array): Promise<Reply> {
+  async function send(request: Uint8Array<ArrayBuffer>): Promise<Reply> {
     const reply = read(await transport.exchange(request));
     if (reply.error) throw reply.error;
     return reply;
   }
 
   /** Simple queries (any number of statements, no parameters), each ended before the next. */
-  const simple = (...sqls: string[]) => send(Buffer.concat(sqls.map((sql) => serialize.query(sql))));
+  const simple = (...sqls: string[]) => send(joined(sqls.map((sql) => serialize.query(sql))));
 
   /**
    * One statement in the extended protocol: parse (unless prepared under `name`), bind, describe,
@@ -110,7 +127,7 @@ export function wireDb(transport: WireTransport): Db {
     }
     parts.push(serialize.bind({ statement: name, values: params as unknown[], valueMapper: prepareValue }), describePortal, executeAll, sync);
     if (around) parts.push(serialize.query(around.after));
-    const reply = read(await transport.exchange(Buffer.concat(parts)));
+    const reply = read(await transport.exchange(joined(parts)));
     // A statement that did not parse was not prepared: its next use must send it again.
     if (parse && name && !reply.parsed) prepared.delete(name);
     if (reply.error) throw reply.error;
