@@ -33,7 +33,7 @@ export interface Claim {
 }
 
 /** How every claim runs. */
-const claimSettings = {
+export const claimSettings = {
   // With statistics that say the queue is nearly empty (a queue table is often analysed while it
   // is), the planner reads every due row into a bitmap and sorts them all to keep the first few
   // hundred, instead of walking an index in order and stopping there.
@@ -45,6 +45,11 @@ const claimSettings = {
   // the claim was never made and the deliveries are simply due again — the at-least-once promise
   // holds, and the claim no longer queues behind every other commit's fsync.
   synchronous_commit: 'off',
+  // Plan each claim statement once per connection, not at every claim: the plans for the values
+  // are the same as the generic ones (the shape is fixed by the statement and the settings above),
+  // but making them took 0.8–1 ms of PostgreSQL's CPU per claim, a third of a claim of 32
+  // (57–59 against 38–40 µs per claimed row, scratch claim lab, 200,000 queued).
+  plan_cache_mode: 'force_generic_plan',
 };
 
 /**

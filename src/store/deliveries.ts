@@ -47,8 +47,10 @@ export interface Completion {
  * - No waiting for the disk. If the server crashed before a result reached it, the delivery is
  *   still pending and is sent again once its lease runs out, so at least once still holds. A
  *   result no longer queues behind every other commit's fsync.
+ * - Planned once per connection. The plan for a batch's values is the generic plan (the settings
+ *   fix its joins), and planning anew took 0.4 ms of a 2 ms batch of 50.
  */
-const recordSettings = { enable_seqscan: 'off', synchronous_commit: 'off' };
+export const recordSettings = { enable_seqscan: 'off', synchronous_commit: 'off', plan_cache_mode: 'force_generic_plan' };
 
 /**
  * What a receiver sent back, made storable: PostgreSQL's text and jsonb cannot hold NUL, and one
