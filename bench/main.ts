@@ -32,8 +32,10 @@ export interface Row {
   maxRssMb?: number;
   /** CPU time per delivery, in µs: Herald's processes (with PGlite, its database too) … */
   heraldCpuUs?: number;
-  /** … and the local PostgreSQL server's, when the scenario runs on it. */
+  /** … and the local PostgreSQL server's, when the scenario runs on it … */
   postgresCpuUs?: number;
+  /** … and the load generator's (this process, publishing), which shares the machine with them. */
+  loadCpuUs?: number;
   note?: string;
 }
 
@@ -146,12 +148,20 @@ async function throughput(options: BenchOptions, receiver: ReceiverProcess, targ
       const { count } = await receiver.ask<{ count: number }>({ cmd: 'stats' });
       log(options, `  … ${count}/${total} delivered`);
     }, 2000);
+    const loadStart = process.cpuUsage();
     await client.publishClosedLoop(tenant, events, 64);
+    const load = process.cpuUsage(loadStart);
     await waitFor(async () => (await receiver.ask<{ count: number }>({ cmd: 'stats' })).count >= total, 300_000);
     await waitFor(async () => !(await client.anyPending(tenant)), 60_000, 20);
     clearInterval(progress);
     const seconds = (performance.now() - started) / 1000;
-    return { scenario: `${target.name}, fan-out ${fanOut}`, deliveriesPerSecond: Math.round(total / seconds), maxRssMb: stopSampling(), ...cpu(total) };
+    return {
+      scenario: `${target.name}, fan-out ${fanOut}`,
+      deliveriesPerSecond: Math.round(total / seconds),
+      maxRssMb: stopSampling(),
+      ...cpu(total),
+      loadCpuUs: Math.round((load.user + load.system) / total),
+    };
   } finally {
     stopSampling();
     await client.close();
@@ -293,9 +303,9 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
 }
 
 export function printTable(rows: Row[]): void {
-  const header = ['scenario', 'deliveries/s', '× R', 'R around', 'p50 ms', 'p99 ms', 'max RSS MB', 'Herald CPU µs/delivery', 'PostgreSQL CPU µs/delivery', 'note'];
+  const header = ['scenario', 'deliveries/s', '× R', 'R around', 'p50 ms', 'p99 ms', 'max RSS MB', 'Herald CPU µs/delivery', 'PostgreSQL CPU µs/delivery', 'load generator CPU µs/delivery', 'note'];
   const lines = rows.map((r) =>
-    [r.scenario, r.deliveriesPerSecond, r.ratioToR, r.rAround, r.p50Ms, r.p99Ms, r.maxRssMb, r.heraldCpuUs, r.postgresCpuUs, r.note].map((cell) => String(cell ?? '')));
+    [r.scenario, r.deliveriesPerSecond, r.ratioToR, r.rAround, r.p50Ms, r.p99Ms, r.maxRssMb, r.heraldCpuUs, r.postgresCpuUs, r.loadCpuUs, r.note].map((cell) => String(cell ?? '')));
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   process.stdout.write([format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n') + '\n');

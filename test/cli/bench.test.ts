@@ -43,6 +43,7 @@ interface Row {
   maxRssMb?: number;
   heraldCpuUs?: number;
   postgresCpuUs?: number;
+  loadCpuUs?: number;
   note?: string;
 }
 
@@ -79,6 +80,9 @@ it('prints one JSON object with R and each scenario, and cleans up after itself'
     expect(row.heraldCpuUs).toBeGreaterThan(0);
     if (row.scenario.startsWith('PGlite')) expect(row.postgresCpuUs).toBeUndefined();
     else if (localPostgres) expect(row.postgresCpuUs).toBeGreaterThan(0);
+    // The load generator's share, where it publishes (a drain publishes nothing).
+    if (row.scenario.includes('fan-out')) expect(row.loadCpuUs).toBeGreaterThan(0);
+    else expect(row.loadCpuUs).toBeUndefined();
   }
   expect(benchDirs()).toEqual(dirsBefore);
   if (postgresUrl) expect(await benchDatabases()).toEqual(databasesBefore);
