@@ -16,7 +16,7 @@ const run = promisify(execFile);
 
 function bench(args: string[]) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_')));
-  return run(process.execPath, [path.join(root, 'bin/herald.mjs'), 'bench', ...args], { cwd: root, env, timeout: 120_000 });
+  return run(process.execPath, [path.join(root, 'bin/herald.mjs'), 'bench', ...args], { cwd: root, env, timeout: 180_000 });
 }
 
 async function benchDatabases(): Promise<string[]> {
@@ -47,8 +47,8 @@ interface Row {
   note?: string;
 }
 
-it('prints one JSON object with R and each scenario, and cleans up after itself', { timeout: 150_000 }, async () => {
-  const scenarios = postgresUrl ? 'pglite:10,pg:1,pg:backlog,pglite:capped' : 'pglite:10,pglite:capped';
+it('prints one JSON object with R and each scenario, and cleans up after itself', { timeout: 210_000 }, async () => {
+  const scenarios = postgresUrl ? 'pglite:10,pg:1,pg:latency,pg:backlog,pglite:capped' : 'pglite:10,pglite:capped';
   const dirsBefore = benchDirs();
   const databasesBefore = postgresUrl ? await benchDatabases() : [];
   const { stdout } = await bench(['--json', '--scenarios', scenarios, '--deliveries', '200', '--backlog', '300', '--concurrency', '16',
@@ -57,7 +57,8 @@ it('prints one JSON object with R and each scenario, and cleans up after itself'
   const { rows } = JSON.parse(stdout) as { rows: Row[] };
   const [r, ...rest] = rows;
   const capped = rest.pop()!;
-  const measured = rest;
+  const latency = rest.find((row) => row.scenario.includes('latency'));
+  const measured = rest.filter((row) => row !== latency);
   expect(r).toMatchObject({ scenario: 'R: raw undici POST, signed 1 KB body', ratioToR: 1 });
   expect(r!.deliveriesPerSecond).toBeGreaterThan(0);
   // R before the scenarios and after each of them.
@@ -69,6 +70,18 @@ it('prints one JSON object with R and each scenario, and cleans up after itself'
   expect(capped.scenario).toBe('PGlite, claim of 50 beside a capped backlog of 1000');
   expect(capped.p50Ms).toBeGreaterThan(0);
   expect(capped.p99Ms).toBeGreaterThanOrEqual(capped.p50Ms!);
+  if (postgresUrl) {
+    // Publish-accepted → first attempt, open loop at half the fan-out 1 rate measured before it.
+    const fanOut1 = measured.find((row) => row.scenario === 'PostgreSQL, fan-out 1')!;
+    const rate = Math.max(10, Math.round(fanOut1.deliveriesPerSecond! / 2));
+    expect(latency).toMatchObject({ scenario: `PostgreSQL, latency at ${rate} events/s (open loop)` });
+    expect(latency!.note).toMatch(new RegExp(`^(\\d+) events; 50 % of the fan-out 1 rate \\(${fanOut1.deliveriesPerSecond}/s\\)$`));
+    // Every event published in its 15 s was timed (none lost between accept and arrival).
+    expect(Number(latency!.note!.split(' ')[0])).toBe(rate * 15);
+    expect(latency!.p50Ms).toBeGreaterThanOrEqual(0);
+    expect(latency!.p99Ms).toBeGreaterThanOrEqual(latency!.p50Ms!);
+    expect(latency!.p99Ms).toBeLessThan(10_000);
+  } else expect(latency).toBeUndefined();
   for (const row of measured) {
     expect(row.deliveriesPerSecond).toBeGreaterThan(0);
     // Each ratio is to the R measured around its scenario, one of those the R row averages.
