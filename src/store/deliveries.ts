@@ -48,7 +48,7 @@ export interface Completion {
  *   still pending and is sent again once its lease runs out, so at least once still holds. A
  *   result no longer queues behind every other commit's fsync.
  * - Planned once per connection. The plan for a batch's values is the generic plan (the settings
- *   fix its joins), and planning anew took 0.4 ms of a 2 ms batch of 50.
+ *   fix its joins); making it took 0.4 ms for a batch of 50, reusing it 0.15 ms (EXPLAIN).
  */
 export const recordSettings = { enable_seqscan: 'off', synchronous_commit: 'off', plan_cache_mode: 'force_generic_plan' };
 
