@@ -51,14 +51,18 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, pol
   }
 }
 
-/** Samples the resident memory of Herald's processes until stopped; returns the maximum. */
+/**
+ * Samples the resident memory of Herald's processes until stopped; returns the maximum. Sampled
+ * at the start and the stop too, so that a scenario shorter than the interval has a figure.
+ */
 function memorySampler(pids: () => number[]) {
   let max = 0;
-  const timer = setInterval(() => {
-    max = Math.max(max, pids().reduce((sum, pid) => sum + treeRssMb(pid), 0));
-  }, 250);
+  const sample = () => void (max = Math.max(max, pids().reduce((sum, pid) => sum + treeRssMb(pid), 0)));
+  sample();
+  const timer = setInterval(sample, 250);
   return () => {
     clearInterval(timer);
+    sample();
     return Math.round(max);
   };
 }
