@@ -131,7 +131,7 @@ describeEachHerald('handoff from publish to the worker', (h) => {
     expect(claims.count).toBeGreaterThan(0);
   });
 
-  it('takes nothing while older deliveries wait in the queue, even with a slot free', async () => {
+  it('takes nothing while older deliveries wait in the queue, and fills a freed slot with one it claimed ahead', async () => {
     const tenant = await h().createTenant();
     await createEndpoint(h(), tenant, { url: `${receiver.url}/backlog`, eventTypes: ['handoff.test'] });
     const other = await h().createTenant();
@@ -139,10 +139,13 @@ describeEachHerald('handoff from publish to the worker', (h) => {
     // A backlog written while no worker runs; its first request is answered, the rest hang.
     expect((await publish(h(), tenant, batchOf(0, 20), { batch: true })).statusCode).toBe(202);
     receiver.respond((r) => (r.url === '/backlog' && requestsTo('/backlog').length > 1 ? { hang: true } : {}));
-    startWorker({ concurrency: 8 });
-    await waitForRequests('/backlog', 8);
-    await waitFor('a slot to free up', async () => (worker!.activeCount === 7 ? true : undefined));
-    // One slot is free, too few for a backlog claim: the fresh delivery queues behind the backlog.
+    // Room within the endpoint's cap for deliveries claimed ahead of a free slot.
+    startWorker({ concurrency: 8, endpointConcurrency: 16 });
+    // The slot the first request frees is filled at once by a delivery claimed ahead of it.
+    await waitForRequests('/backlog', 9);
+    expect(worker!.activeCount).toBe(8);
+    expect(numbers('/backlog').sort((a, b) => a - b)).toEqual(Array.from({ length: 9 }, (_, i) => i));
+    // The fresh delivery queues behind the backlog.
     expect((await publish(h(), other, batchOf(100, 1), { batch: true })).statusCode).toBe(202);
     await sleep(300);
     expect(requestsTo('/fresh')).toEqual([]);

@@ -79,6 +79,44 @@ describeEachHerald('lifecycle', (h, driver) => {
     expect(routes.requests(path)).toHaveLength(10);
   });
 
+  it('worker.stop() also gives back the deliveries claimed ahead of a free slot', async () => {
+    const tenant = await h().createTenant();
+    const path = `/ahead/${tenant}`;
+    await createEndpoint(h(), tenant, { url: routes.on(path, () => ({ hang: true })), eventTypes: ['*'] });
+    const events = Array.from({ length: 8 }, (_, i) => ({ type: 'order.created', data: { i } }));
+    expect((await publish(h(), tenant, { events }, { batch: true })).statusCode).toBe(202);
+    // Four slots, and two more claimed ahead (half of what a claim may take, four).
+    const worker = startWorker(h().ctx, { concurrency: 4, pollIntervalMs: 20 });
+    await waitFor('four sent and two more claimed', async () =>
+      (routes.requests(path).length === 4 && (await heldDeliveries(h().ctx.db, tenant)) === 6 ? true : undefined));
+    await worker.stop(100);
+    expect(await heldDeliveries(h().ctx.db, tenant)).toBe(0);
+    // Out of the way of the next tests' workers.
+    await h().ctx.db.query(`update deliveries set status = 'failed' where tenant_id = $1`, [tenant]);
+  });
+
+  it('a delivery claimed ahead that waited half its lease for a slot is given back and claimed again, not sent on a lease about to run out', async () => {
+    const tenant = await h().createTenant();
+    const path = `/slow/${tenant}`;
+    // Every answer takes some 750 ms, three quarters of the lease.
+    await createEndpoint(h(), tenant, { url: routes.on(path, () => ({ trickle: { chunk: 'x', everyMs: 250, count: 3 } })), eventTypes: ['*'] });
+    const events = Array.from({ length: 2 }, (_, i) => ({ type: 'order.created', data: { i } }));
+    expect((await publish(h(), tenant, { events }, { batch: true })).statusCode).toBe(202);
+    const worker = startWorker(h().ctx, { concurrency: 1, claimBatchSize: 2, leaseMs: 1_000, pollIntervalMs: 20 });
+    try {
+      await waitFor('both delivered', async () => {
+        const [row] = await h().ctx.db.query<{ n: number }>(`select count(*)::int as n from deliveries where tenant_id = $1 and status = 'succeeded'`, [tenant]);
+        return row!.n === 2 ? true : undefined;
+      }, 10_000);
+    } finally {
+      await worker.stop(1_000);
+    }
+    // Sent on the lease it waited out, the second would have been claimed again during its attempt and sent twice.
+    const ids = routes.requests(path).map((r) => r.headers['webhook-id']);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+  });
+
   it('worker.stop() with nothing in flight returns at once', async () => {
     const worker = startWorker(h().ctx, { pollIntervalMs: 1_000 });
     await sleep(50);
