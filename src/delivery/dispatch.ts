@@ -1,7 +1,7 @@
 // One attempt of one delivery, in three steps (as Svix does it): prepare the signed request, make
 // the HTTP call, and decide what follows from its result. Receiver failures are data: the result
 // is always a Completion to record, never an exception.
-import { buildEnvelope } from '../domain/envelope.ts';
+import { envelopeFor, eventEnvelope, type EventEnvelope } from '../domain/envelope.ts';
 import { newId } from '../domain/ids.ts';
 import { nextStep, type RetryPolicy } from '../domain/retryPolicy.ts';
 import { secretKey } from '../domain/secrets.ts';
@@ -38,23 +38,41 @@ function signingKey(box: SecretBox, sealed: string): Buffer {
 
 const sensitiveHeader = /authorization|cookie|token|secret|key|password/i;
 
+// What every delivery of an event, or to an endpoint, shares is worked out once: claims and
+// handoffs give the deliveries of one event one event object, and of one endpoint one endpoint.
+const envelopes = new WeakMap<ClaimedDelivery['event'], EventEnvelope>();
+const masks = new WeakMap<Record<string, string>, Record<string, string> | null>();
+
+/** The custom headers that look like credentials, masked; null when there are none. */
+function maskedHeaders(custom: Record<string, string>): Record<string, string> | null {
+  let masked = masks.get(custom);
+  if (masked === undefined) {
+    const names = Object.keys(custom).filter((name) => sensitiveHeader.test(name));
+    masked = names.length === 0 ? null : Object.fromEntries(names.map((name) => [name, '[redacted]']));
+    masks.set(custom, masked);
+  }
+  return masked;
+}
+
 /** The request headers as logged: custom headers that look like credentials are masked. */
-function loggedHeaders(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, sensitiveHeader.test(name) ? '[redacted]' : value]));
+function loggedHeaders(headers: Record<string, string>, custom: Record<string, string>): Record<string, string> {
+  const masked = maskedHeaders(custom);
+  return masked ? { ...headers, ...masked } : headers;
+}
+
+function envelopeOf(d: ClaimedDelivery): EventEnvelope {
+  let envelope = envelopes.get(d.event);
+  if (!envelope) {
+    const { type, createdAt, accountId, payload } = d.event;
+    envelope = eventEnvelope({ eventId: d.eventId, type, createdAt, tenantId: d.tenantId, accountId, payload });
+    envelopes.set(d.event, envelope);
+  }
+  return envelope;
 }
 
 export function prepareRequest(d: ClaimedDelivery, deps: DispatchDeps, attemptId: string, now: Date) {
   const endpoint = d.endpoint!;
-  const body = buildEnvelope({
-    eventId: d.eventId,
-    type: d.event.type,
-    createdAt: d.event.createdAt,
-    tenantId: d.tenantId,
-    endpointId: d.endpointId,
-    attemptId,
-    accountId: d.event.accountId,
-    payload: d.event.payload,
-  });
+  const body = envelopeFor(envelopeOf(d), d.endpointId, attemptId);
   const keys = [signingKey(deps.box, endpoint.secretSealed)];
   if (endpoint.previousSecretSealed && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now) {
     keys.push(signingKey(deps.box, endpoint.previousSecretSealed));
@@ -80,15 +98,18 @@ export function decide(d: ClaimedDelivery, deps: DispatchDeps, attempt: Completi
     retryAfter: result.responseHeaders?.['retry-after'],
     now: attempt.createdAt,
   });
-  const base = { deliveryId: d.id, tenantId: d.tenantId, endpointId: d.endpointId, attempt };
+  // One object literal rather than spreads of a shared base: the spread alone took 1 % of the
+  // worker thread's time (profiled under `npm run bench`, fan-out 10).
+  const completion = (status: Completion['status'], nextAttemptAt: Date | null, countsAsFailure: boolean): Completion =>
+    ({ deliveryId: d.id, tenantId: d.tenantId, endpointId: d.endpointId, attempt, status, nextAttemptAt, countsAsFailure });
   switch (step.kind) {
     case 'succeeded':
-      return { completion: { ...base, status: 'succeeded', nextAttemptAt: null, countsAsFailure: false } };
+      return { completion: completion('succeeded', null, false) };
     case 'retry':
-      return { completion: { ...base, status: 'pending', nextAttemptAt: step.at, countsAsFailure: false } };
+      return { completion: completion('pending', step.at, false) };
     case 'failed':
       return {
-        completion: { ...base, status: 'failed', nextAttemptAt: null, countsAsFailure: !step.throttled },
+        completion: completion('failed', null, !step.throttled),
         ...(step.reason === 'gone' ? { disableReason: 'the endpoint answered 410 Gone' } : {}),
       };
   }
@@ -129,12 +150,12 @@ export async function attemptDelivery(d: ClaimedDelivery, deps: DispatchDeps, si
   const attemptId = newId();
   const now = new Date();
   const request = prepareRequest(d, deps, attemptId, now);
-  const result = await deps.sender.send({ ...request, signal });
+  const result = await deps.sender.send({ url: request.url, headers: request.headers, body: request.body, signal });
   const attempt: Completion['attempt'] = {
     id: attemptId,
     attemptNumber: d.attemptCount + 1,
     url: request.url,
-    requestHeaders: loggedHeaders(request.headers),
+    requestHeaders: loggedHeaders(request.headers, d.endpoint.headers),
     outcome: result.outcome,
     statusCode: result.statusCode,
     responseHeaders: result.responseHeaders,

@@ -177,19 +177,21 @@ export async function storeFannedOut(q: Queryable, requests: PublishRequest[], t
     handoff?.cancel();
     throw error;
   }
-  handoff?.deliver(deliveries.flatMap((d, i) => (handoff.taken[i] ? [claimedFresh(d, sends[i]!.event, sends[i]!.target)] : [])));
+  if (handoff) {
+    // One event object per event, as a claim gives (claim.ts): crossing to the worker's thread,
+    // its payload is copied once, not once per endpoint.
+    const shared = new Map<NewEvent, ClaimedDelivery['event']>();
+    const eventOf = (e: NewEvent) => {
+      let event = shared.get(e);
+      if (!event) shared.set(e, (event = { type: e.type, payload: e.payload, accountId: e.accountId, environment: e.environment, createdAt: e.createdAt }));
+      return event;
+    };
+    handoff.deliver(deliveries.flatMap((d, i) => (handoff.taken[i] ? [claimedFresh(d, eventOf(sends[i]!.event), sends[i]!.target)] : [])));
+  }
   return { events: answers, queued: handoff ? handoff.taken.filter((t) => !t).length : deliveries.length };
 }
 
 /** A new delivery as a claim would return it: first attempt, the event and endpoint as written and read. */
-function claimedFresh(d: NewDelivery, event: NewEvent, target: FanOutTarget): ClaimedDelivery {
-  return {
-    id: d.id,
-    tenantId: d.tenantId,
-    eventId: d.eventId,
-    endpointId: d.endpointId,
-    attemptCount: 0,
-    event: { type: event.type, payload: event.payload, accountId: event.accountId, environment: event.environment, createdAt: event.createdAt },
-    endpoint: target.endpoint,
-  };
+function claimedFresh(d: NewDelivery, event: ClaimedDelivery['event'], target: FanOutTarget): ClaimedDelivery {
+  return { id: d.id, tenantId: d.tenantId, eventId: d.eventId, endpointId: d.endpointId, attemptCount: 0, event, endpoint: target.endpoint };
 }

@@ -67,7 +67,7 @@ export const claimSettings = {
 export async function claimDueDeliveries(db: Db, o: ClaimOptions): Promise<Claim> {
   const q = db.withSettings(claimSettings);
   const first = await claimInDueOrder(q, o);
-  const claimed = first.rows.map(toClaimed);
+  const claimed = toClaimed(first.rows);
   if (claimed.length === o.limit) return { claimed, moreDue: true, endpointCursor: o.endpointCursor ?? null };
   // The walk saw every due row: what it left is for endpoints at their cap.
   if (!first.cut) return { claimed, moreDue: false, endpointCursor: o.endpointCursor ?? null };
@@ -75,7 +75,7 @@ export async function claimDueDeliveries(db: Db, o: ClaimOptions): Promise<Claim
   const inFlight = new Map(o.inFlight);
   for (const d of claimed) inFlight.set(d.endpointId, (inFlight.get(d.endpointId) ?? 0) + 1);
   const round = await claimRoundEndpoints(q, { ...o, limit: o.limit - claimed.length, inFlight });
-  claimed.push(...round.rows.map(toClaimed));
+  claimed.push(...toClaimed(round.rows));
   const full = claimed.length === o.limit;
   const cut = round.walked >= o.scanLimit;
   // A full claim resumes after the last endpoint it took from; one cut short by the scan limit,
@@ -231,21 +231,32 @@ async function claimRoundEndpoints(q: Queryable, o: ClaimOptions): Promise<{ row
 /** Below every endpoint id: a round from here starts at the first endpoint. */
 const noEndpoint = '00000000-0000-0000-0000-000000000000';
 
-function toClaimed(r: ClaimedRow): ClaimedDelivery {
-  return {
-    id: r.id,
-    tenantId: r.tenant_id,
-    eventId: r.event_id,
-    endpointId: r.endpoint_id,
-    attemptCount: r.attempt_count,
-    event: { type: r.type, payload: r.payload, accountId: r.account_id, environment: r.environment, createdAt: r.event_created_at },
-    endpoint: r.url === null ? null : {
-      url: r.url,
-      enabled: r.enabled!,
-      headers: r.headers ?? {},
-      secretSealed: r.secret_sealed!,
-      previousSecretSealed: r.previous_secret_sealed,
-      previousSecretExpiresAt: r.previous_secret_expires_at,
-    },
-  };
+/**
+ * The claimed deliveries, the deliveries of one event sharing one event object and those of one
+ * endpoint one endpoint object, as a publish's handoff does: what sending derives from them (the
+ * envelope's text, the masked headers) is then worked out once per event and endpoint (dispatch.ts).
+ */
+function toClaimed(rows: ClaimedRow[]): ClaimedDelivery[] {
+  const events = new Map<string, ClaimedDelivery['event']>();
+  const endpoints = new Map<string, ClaimedDelivery['endpoint']>();
+  return rows.map((r) => {
+    let event = events.get(r.event_id);
+    if (!event) {
+      event = { type: r.type, payload: r.payload, accountId: r.account_id, environment: r.environment, createdAt: r.event_created_at };
+      events.set(r.event_id, event);
+    }
+    let endpoint = endpoints.get(r.endpoint_id);
+    if (endpoint === undefined) {
+      endpoint = r.url === null ? null : {
+        url: r.url,
+        enabled: r.enabled!,
+        headers: r.headers ?? {},
+        secretSealed: r.secret_sealed!,
+        previousSecretSealed: r.previous_secret_sealed,
+        previousSecretExpiresAt: r.previous_secret_expires_at,
+      };
+      endpoints.set(r.endpoint_id, endpoint);
+    }
+    return { id: r.id, tenantId: r.tenant_id, eventId: r.event_id, endpointId: r.endpoint_id, attemptCount: r.attempt_count, event, endpoint };
+  });
 }
