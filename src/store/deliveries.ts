@@ -58,7 +58,32 @@ export const recordSettings = { enable_seqscan: 'off', synchronous_commit: 'off'
  * tenant's. It becomes U+FFFD, as invalid UTF-8 does.
  */
 const storable = (text: string | null) => (text?.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
-const storableHeaders = (headers: Record<string, string>) => JSON.stringify(headers, (_name, value) => (typeof value === 'string' ? storable(value) : value));
+const storableHeaders = (headers: Record<string, string> | null) =>
+  headers && Object.values(headers).some((value) => value.includes('\0'))
+    ? Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, storable(value)]))
+    : headers;
+
+/** A result as one element of the JSON array recordAttempts passes; its columns are `results`' below. */
+const resultRow = (c: Completion) => ({
+  id: c.attempt.id,
+  delivery_id: c.deliveryId,
+  tenant_id: c.tenantId,
+  endpoint_id: c.endpointId,
+  attempt_number: c.attempt.attemptNumber,
+  url: c.attempt.url,
+  request_headers: c.attempt.requestHeaders,
+  outcome: c.attempt.outcome,
+  status_code: c.attempt.statusCode,
+  response_headers: storableHeaders(c.attempt.responseHeaders),
+  response_body: storable(c.attempt.responseBody),
+  response_truncated: c.attempt.responseTruncated,
+  error: storable(c.attempt.error),
+  duration_ms: c.attempt.durationMs,
+  created_at: c.attempt.createdAt,
+  status: c.status,
+  next_attempt_at: c.nextAttemptAt,
+  counts_as_failure: c.countsAsFailure,
+});
 
 /**
  * Records a batch of attempts and moves their deliveries on, in one statement: attempts are
@@ -67,33 +92,34 @@ const storableHeaders = (headers: Record<string, string>) => JSON.stringify(head
  * success resets `consecutive_failures`, a final failure adds one. Healthy endpoints are written
  * at most once a minute.
  *
+ * The results are one JSON array, not an array per column: one JSON.stringify instead of quoting
+ * every element of 18 arrays, and the headers are not JSON inside text (in a lab batch of 64:
+ * 13 against 16–18 µs of Node's CPU per result, and 6 against 7 µs of PostgreSQL's).
+ *
  * "Still pending" is written `status not in ('succeeded', 'failed')`: with `status = 'pending'`
  * the planner may join through the partial index deliveries_due, which holds every pending row —
  * with statistics that call the queue small it does, and each batch then reads the whole backlog.
  */
 export async function recordAttempts(db: Db, completions: Completion[]): Promise<void> {
   if (completions.length === 0) return;
-  const col = <T>(f: (c: Completion) => T) => completions.map(f);
   await db.withSettings(recordSettings).query(
-    `with new_attempts as (
+    `with results as (
+       select * from jsonb_to_recordset($1::jsonb) as r(id uuid, delivery_id uuid, tenant_id text, endpoint_id uuid, attempt_number int,
+         url text, request_headers jsonb, outcome text, status_code int, response_headers jsonb, response_body text, response_truncated bool,
+         error text, duration_ms int, created_at timestamptz, status text, next_attempt_at timestamptz, counts_as_failure bool)
+     ), new_attempts as (
        insert into attempts (id, delivery_id, tenant_id, endpoint_id, attempt_number, url, request_headers, outcome, status_code,
          response_headers, response_body, response_truncated, error, duration_ms, created_at)
-       select a.id, a.delivery_id, a.tenant_id, a.endpoint_id, a.attempt_number, a.url, a.request_headers::jsonb, a.outcome, a.status_code,
-         a.response_headers::jsonb, a.response_body, a.response_truncated, a.error, a.duration_ms, a.created_at
-       from unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::int[], $6::text[], $7::text[], $8::text[], $9::int[],
-         $10::text[], $11::text[], $12::bool[], $13::text[], $14::int[], $15::timestamptz[])
-         as a(id, delivery_id, tenant_id, endpoint_id, attempt_number, url, request_headers, outcome, status_code,
-           response_headers, response_body, response_truncated, error, duration_ms, created_at)
-     ), results as (
-       select * from unnest($2::uuid[], $4::uuid[], $16::text[], $17::timestamptz[], $15::timestamptz[], $8::text[], $9::int[], $13::text[], $18::bool[])
-         as r(id, endpoint_id, status, next_attempt_at, at, outcome, status_code, error, counts_as_failure)
+       select id, delivery_id, tenant_id, endpoint_id, attempt_number, url, request_headers, outcome, status_code,
+         response_headers, response_body, response_truncated, error, duration_ms, created_at
+       from results
      ), moved as (
        update deliveries d set status = r.status, attempt_count = d.attempt_count + 1, next_attempt_at = r.next_attempt_at,
-         locked_until = null, last_attempt_at = r.at, last_outcome = r.outcome, last_status_code = r.status_code, last_error = r.error,
-         succeeded_at = case when r.status = 'succeeded' then r.at else d.succeeded_at end
-       from results r where d.id = r.id and d.status not in ('succeeded', 'failed')
+         locked_until = null, last_attempt_at = r.created_at, last_outcome = r.outcome, last_status_code = r.status_code, last_error = r.error,
+         succeeded_at = case when r.status = 'succeeded' then r.created_at else d.succeeded_at end
+       from results r where d.id = r.delivery_id and d.status not in ('succeeded', 'failed')
      ), health as (
-       select endpoint_id, max(at) filter (where status = 'succeeded') as last_success,
+       select endpoint_id, max(created_at) filter (where status = 'succeeded') as last_success,
          count(*) filter (where counts_as_failure)::int as failures
        from results group by endpoint_id
      )
@@ -103,26 +129,7 @@ export async function recordAttempts(db: Db, completions: Completion[]): Promise
      from health h
      where e.id = h.endpoint_id and (h.failures > 0 or (h.last_success is not null and (e.consecutive_failures > 0
        or e.last_success_at is null or e.last_success_at < h.last_success - interval '1 minute')))`,
-    [
-      col((c) => c.attempt.id),
-      col((c) => c.deliveryId),
-      col((c) => c.tenantId),
-      col((c) => c.endpointId),
-      col((c) => c.attempt.attemptNumber),
-      col((c) => c.attempt.url),
-      col((c) => JSON.stringify(c.attempt.requestHeaders)),
-      col((c) => c.attempt.outcome),
-      col((c) => c.attempt.statusCode),
-      col((c) => (c.attempt.responseHeaders ? storableHeaders(c.attempt.responseHeaders) : null)),
-      col((c) => storable(c.attempt.responseBody)),
-      col((c) => c.attempt.responseTruncated),
-      col((c) => storable(c.attempt.error)),
-      col((c) => c.attempt.durationMs),
-      col((c) => c.attempt.createdAt.toISOString()),
-      col((c) => c.status),
-      col((c) => c.nextAttemptAt?.toISOString() ?? null),
-      col((c) => c.countsAsFailure),
-    ],
+    [JSON.stringify(completions.map(resultRow))],
     'record_attempts',
   );
 }
