@@ -183,6 +183,7 @@ export class DeliveryWorker {
         try {
           ({ claimed, moreDue, endpointCursor: this.endpointCursor } = await claimDueDeliveries(this.db, {
             limit: asked,
+            roundBelow: slots,
             leaseMs: this.options.leaseMs,
             endpointCap: this.options.endpointConcurrency,
             inFlight: counted,

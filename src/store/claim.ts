@@ -13,6 +13,12 @@ import type { Environment } from '../domain/types.ts';
 
 export interface ClaimOptions {
   limit: number;
+  /**
+   * Fewer than this from the walk in due order, and the claim goes round the endpoints for the
+   * rest; the default is `limit`. A worker claiming ahead of its free slots asks for its free
+   * slots here: going round for deliveries that would only wait for a slot is not worth it.
+   */
+  roundBelow?: number;
   leaseMs: number;
   /** Most deliveries one endpoint may have in flight in this worker. */
   endpointCap: number;
@@ -71,6 +77,7 @@ export async function claimDueDeliveries(db: Db, o: ClaimOptions): Promise<Claim
   if (claimed.length === o.limit) return { claimed, moreDue: true, endpointCursor: o.endpointCursor ?? null };
   // The walk saw every due row: what it left is for endpoints at their cap.
   if (!first.cut) return { claimed, moreDue: false, endpointCursor: o.endpointCursor ?? null };
+  if (claimed.length >= (o.roundBelow ?? o.limit)) return { claimed, moreDue: true, endpointCursor: o.endpointCursor ?? null };
 
   const inFlight = new Map(o.inFlight);
   for (const d of claimed) inFlight.set(d.endpointId, (inFlight.get(d.endpointId) ?? 0) + 1);
