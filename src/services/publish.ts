@@ -143,7 +143,9 @@ export async function storeFannedOut(q: Queryable, requests: PublishRequest[], t
 
   const events: NewEvent[] = [];
   const deliveries: NewDelivery[] = [];
-  const sends: { event: NewEvent; target: FanOutTarget }[] = [];
+  // One event object for all of an event's handed-over deliveries, as a claim gives (claim.ts):
+  // crossing to the worker's thread, its payload is copied once, not once per endpoint.
+  const sends: { event: ClaimedDelivery['event']; target: FanOutTarget }[] = [];
   const createdAt = new Date();
   const answers = requests.map((r) =>
     r.inputs.map((input): PublishedEvent => {
@@ -161,10 +163,11 @@ export async function storeFannedOut(q: Queryable, requests: PublishRequest[], t
         createdAt,
       };
       events.push(event);
+      const sent = { type: event.type, payload: event.payload, accountId, environment, createdAt };
       const matched = matchingTargets(targets.get(`${r.tenantId}\0${environment}`)!, input.type, accountId);
       for (const target of matched) {
         deliveries.push({ id: newId(), tenantId: r.tenantId, eventId: event.id, endpointId: target.id, createdAt });
-        sends.push({ event, target });
+        sends.push({ event: sent, target });
       }
       return { id: event.id, type: event.type, environment, accountId, createdAt: createdAt.toISOString(), deliveries: matched.length };
     }),
@@ -177,17 +180,7 @@ export async function storeFannedOut(q: Queryable, requests: PublishRequest[], t
     handoff?.cancel();
     throw error;
   }
-  if (handoff) {
-    // One event object per event, as a claim gives (claim.ts): crossing to the worker's thread,
-    // its payload is copied once, not once per endpoint.
-    const shared = new Map<NewEvent, ClaimedDelivery['event']>();
-    const eventOf = (e: NewEvent) => {
-      let event = shared.get(e);
-      if (!event) shared.set(e, (event = { type: e.type, payload: e.payload, accountId: e.accountId, environment: e.environment, createdAt: e.createdAt }));
-      return event;
-    };
-    handoff.deliver(deliveries.flatMap((d, i) => (handoff.taken[i] ? [claimedFresh(d, eventOf(sends[i]!.event), sends[i]!.target)] : [])));
-  }
+  handoff?.deliver(deliveries.flatMap((d, i) => (handoff.taken[i] ? [claimedFresh(d, sends[i]!.event, sends[i]!.target)] : [])));
   return { events: answers, queued: handoff ? handoff.taken.filter((t) => !t).length : deliveries.length };
 }
 

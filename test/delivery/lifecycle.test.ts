@@ -26,6 +26,14 @@ async function heldDeliveries(db: Db, tenantId: string): Promise<number> {
   return row!.n;
 }
 
+/** Waits until `n` deliveries of the tenant have succeeded. */
+async function waitForSucceeded(db: Db, tenantId: string, n: number, timeoutMs: number): Promise<void> {
+  await waitFor(`${n} deliveries to succeed`, async () => {
+    const [row] = await db.query<{ n: number }>(`select count(*)::int as n from deliveries where tenant_id = $1 and status = 'succeeded'`, [tenantId]);
+    return row!.n === n ? true : undefined;
+  }, timeoutMs);
+}
+
 describeEachHerald('lifecycle', (h, driver) => {
   let receiver: Receiver;
   let routes: ReturnType<typeof routeByPath>;
@@ -69,10 +77,7 @@ describeEachHerald('lifecycle', (h, driver) => {
     hang = false;
     const next = startWorker(h().ctx, { pollIntervalMs: 20 });
     try {
-      await waitFor('the next worker to deliver all five', async () => {
-        const [row] = await h().ctx.db.query<{ n: number }>(`select count(*)::int as n from deliveries where tenant_id = $1 and status = 'succeeded'`, [tenant]);
-        return row!.n === 5 ? true : undefined;
-      }, 5_000);
+      await waitForSucceeded(h().ctx.db, tenant, 5, 5_000);
     } finally {
       await next.stop(1_000);
     }
@@ -104,10 +109,7 @@ describeEachHerald('lifecycle', (h, driver) => {
     expect((await publish(h(), tenant, { events }, { batch: true })).statusCode).toBe(202);
     const worker = startWorker(h().ctx, { concurrency: 1, claimBatchSize: 2, leaseMs: 1_000, pollIntervalMs: 20 });
     try {
-      await waitFor('both delivered', async () => {
-        const [row] = await h().ctx.db.query<{ n: number }>(`select count(*)::int as n from deliveries where tenant_id = $1 and status = 'succeeded'`, [tenant]);
-        return row!.n === 2 ? true : undefined;
-      }, 10_000);
+      await waitForSucceeded(h().ctx.db, tenant, 2, 10_000);
     } finally {
       await worker.stop(1_000);
     }

@@ -245,6 +245,21 @@ describeEachDriver('store: the delivery queue', (db, driver) => {
     expect(sorted(claimed.map((d) => d.id))).toEqual(sorted(fresh));
   });
 
+  it('goes round the endpoints only for fewer than roundBelow: deliveries claimed ahead of free slots are not worth a round', async () => {
+    const [busy, other] = [await addEndpoint(db()), await addEndpoint(db())];
+    const head = await addDeliveries(db(), busy, 20); // older: first in due order
+    await addDeliveries(db(), other, 5);
+    // The walk in due order finds 5 of the busy endpoint's within its cap, then is cut short.
+    const options = { limit: 10, scanLimit: 8, endpointCap: 10, inFlight: new Map([[busy, 5]]) };
+    const ahead = await claimDueDeliveries(db(), { ...options, leaseMs: 60_000, roundBelow: 5 });
+    expect(sorted(ahead.claimed.map((d) => d.id))).toEqual(sorted(head.slice(0, 5)));
+    expect(ahead.moreDue).toBe(true);
+    await releaseDeliveries(db(), ahead.claimed.map((d) => d.id));
+    // Without it the claim goes round for the rest, to the other endpoint.
+    const full = await claim(db(), options);
+    expect(full.filter((d) => d.endpointId === other)).toHaveLength(5);
+  });
+
   it('says whether more may be due: a full claim says so; a claim that saw every due row does not', async () => {
     const [slow, healthy] = [await addEndpoint(db()), await addEndpoint(db())];
     await addDeliveries(db(), slow, 100);
