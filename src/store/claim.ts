@@ -77,7 +77,9 @@ export async function claimDueDeliveries(db: Db, o: ClaimOptions): Promise<Claim
   if (claimed.length === o.limit) return { claimed, moreDue: true, endpointCursor: o.endpointCursor ?? null };
   // The walk saw every due row: what it left is for endpoints at their cap.
   if (!first.cut) return { claimed, moreDue: false, endpointCursor: o.endpointCursor ?? null };
-  if (claimed.length >= (o.roundBelow ?? o.limit)) return { claimed, moreDue: true, endpointCursor: o.endpointCursor ?? null };
+  // Enough without the round. More may be due if this claim found any (one that found none, with
+  // no free slot to fill, must not be made again at once: the worker would claim in a loop).
+  if (claimed.length >= (o.roundBelow ?? o.limit)) return { claimed, moreDue: claimed.length > 0, endpointCursor: o.endpointCursor ?? null };
 
   const inFlight = new Map(o.inFlight);
   for (const d of claimed) inFlight.set(d.endpointId, (inFlight.get(d.endpointId) ?? 0) + 1);

@@ -247,7 +247,7 @@ describeEachDriver('store: the delivery queue', (db, driver) => {
 
   it('goes round the endpoints only for fewer than roundBelow: deliveries claimed ahead of free slots are not worth a round', async () => {
     const [busy, other] = [await addEndpoint(db()), await addEndpoint(db())];
-    const head = await addDeliveries(db(), busy, 20); // older: first in due order
+    const head = await addDeliveries(db(), busy, 40); // older: first in due order
     await addDeliveries(db(), other, 5);
     // The walk in due order finds 5 of the busy endpoint's within its cap, then is cut short.
     const options = { limit: 10, scanLimit: 8, endpointCap: 10, inFlight: new Map([[busy, 5]]) };
@@ -255,6 +255,10 @@ describeEachDriver('store: the delivery queue', (db, driver) => {
     expect(sorted(ahead.claimed.map((d) => d.id))).toEqual(sorted(head.slice(0, 5)));
     expect(ahead.moreDue).toBe(true);
     await releaseDeliveries(db(), ahead.claimed.map((d) => d.id));
+    // Claiming only ahead (no free slot) past endpoints all at their cap finds nothing, and says
+    // nothing more is due: claimed again at once, it would find nothing again.
+    const none = await claimDueDeliveries(db(), { ...options, inFlight: new Map([[busy, 10], [other, 10]]), leaseMs: 60_000, roundBelow: 0 });
+    expect(none).toMatchObject({ claimed: [], moreDue: false });
     // Without it the claim goes round for the rest, to the other endpoint.
     const full = await claim(db(), options);
     expect(full.filter((d) => d.endpointId === other)).toHaveLength(5);
