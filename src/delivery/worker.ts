@@ -216,9 +216,10 @@ export class DeliveryWorker {
         // Endpoints the claim found at their cap, or filled up to it, may have more waiting.
         this.capped.clear();
         for (const [endpointId, n] of counted) if (n >= this.options.endpointConcurrency) this.capped.add(endpointId);
-        // Deliveries queued by an offer during the claim may have been written after it looked; and
-        // fresh deliveries must not overtake ready ones.
-        if (moreDue || this.ready.length > 0) this.room.open = false;
+        // Deliveries queued by an offer during the claim may have been written after it looked;
+        // fresh deliveries must not overtake ready ones; and a claim only ahead of free slots did
+        // not go round the endpoints, so finding nothing does not mean nothing waits.
+        if (moreDue || this.ready.length > 0 || slots === 0) this.room.open = false;
         else this.room.reopen(refusals);
       } else {
         // Woken with too little room to claim: deliveries may be due that a later claim will find.
