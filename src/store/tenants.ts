@@ -64,14 +64,15 @@ export async function updateTenant(q: Queryable, id: string, t: Pick<Tenant, 'na
 }
 
 /**
- * Deletes a tenant and everything it owns. Keys, endpoints and events go by cascade; deliveries
- * and attempts have no foreign keys (migration 0006) and are deleted first, in the same
+ * Deletes a tenant and everything it owns. Keys and endpoints go by cascade; events, deliveries
+ * and attempts have no foreign keys (migrations 0006 and 0009) and are deleted first, in the same
  * transaction, so a refused deletion (the tenant has children) deletes nothing.
  */
 export async function deleteTenant(db: Db, id: string): Promise<boolean> {
   return db.transaction(async (tx) => {
     await tx.query('delete from attempts a using deliveries d where d.tenant_id = $1 and a.delivery_id = d.id', [id]);
     await tx.query('delete from deliveries where tenant_id = $1', [id]);
+    await tx.query('delete from events where tenant_id = $1', [id]);
     return (await tx.query('delete from tenants where id = $1 returning id', [id])).length === 1;
   });
 }
