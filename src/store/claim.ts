@@ -72,7 +72,7 @@ export const claimSettings = {
  */
 export async function claimDueDeliveries(db: Db, o: ClaimOptions): Promise<Claim> {
   const q = db.withSettings(claimSettings);
-  const first = await claimInDueOrder(q, o);
+  const first = await claimInDueOrder(q, { ...o, scanLimit: dueOrderScanLimit(o) });
   const claimed = toClaimed(first.rows);
   if (claimed.length === o.limit) return { claimed, moreDue: true, endpointCursor: o.endpointCursor ?? null };
   // The walk saw every due row: what it left is for endpoints at their cap.
@@ -94,6 +94,19 @@ export async function claimDueDeliveries(db: Db, o: ClaimOptions): Promise<Claim
   // (else a capped backlog would keep the worker claiming in a loop); the next wake-up or poll
   // goes on from the cursor.
   return { claimed, moreDue: full || (cut && round.rows.length > 0), endpointCursor: next };
+}
+
+/**
+ * How many due rows the walk in due order considers. It reads past rows only for endpoints that
+ * reach their cap within the claim; when every endpoint has room for the whole claim, the first
+ * `limit` due rows are what it takes, and considering `scanLimit` of them only costs: 18.4 against
+ * 14.8 µs of PostgreSQL's CPU per claimed row, in a lab draining 60,000 deliveries at fan-out 10
+ * with claims of 58 and a scanLimit of four times that.
+ */
+function dueOrderScanLimit(o: ClaimOptions): number {
+  let busiest = 0;
+  for (const n of o.inFlight.values()) busiest = Math.max(busiest, n);
+  return busiest + o.limit <= o.endpointCap ? Math.min(o.limit, o.scanLimit) : o.scanLimit;
 }
 
 interface ClaimedRow {

@@ -74,6 +74,17 @@ async function readsAfterUpdates(q: Db, driver: string, updates: number): Promis
   }
 }
 
+/** Index entries read from deliveries_due so far, once the statistics show any (see readsAfterUpdates). */
+async function dueIndexReads(q: Db, driver: string): Promise<number> {
+  for (const deadline = Date.now() + 20_000; ; await new Promise((resolve) => setTimeout(resolve, 250))) {
+    if (driver === 'pglite') await q.query('select pg_stat_force_next_flush()');
+    const [row] = await q.query<{ n: number }>(
+      `select pg_stat_clear_snapshot(), idx_tup_read::int as n from pg_stat_user_indexes where indexrelname = 'deliveries_due'`,
+    );
+    if (row!.n > 0 || Date.now() > deadline) return row!.n;
+  }
+}
+
 describeEachDriver('store: the delivery queue', (db, driver) => {
   beforeAll(async () => {
     await insertTenant(db(), { id: tenantId, name: tenantId, parentId: null, metadata: {} });
@@ -356,6 +367,24 @@ describeEachDriver('store: the delivery queue', (db, driver) => {
         (await q.withSettings(settings).query('select generic_plans::int, custom_plans::int from pg_prepared_statements where name = $1', [name]))[0];
       expect(await plans(claimSettings, 'claim_in_due_order')).toEqual({ generic_plans: 8, custom_plans: 0 });
       expect(await plans(recordSettings, 'record_attempts')).toEqual({ generic_plans: 8, custom_plans: 0 });
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('reads no more due rows than it claims when every endpoint has room for the whole claim', async () => {
+    // A database of its own: no other claim's reads in its statistics.
+    const fresh = await freshDb(driver);
+    try {
+      const q = fresh.db;
+      await insertTenant(q, { id: tenantId, name: tenantId, parentId: null, metadata: {} });
+      const [a, b] = [await addEndpoint(q), await addEndpoint(q)];
+      await addDeliveries(q, a!, 500);
+      await addDeliveries(q, b!, 500);
+      const claimed = await claim(q, { limit: 50, scanLimit: 200, endpointCap: 100, inFlight: new Map([[a!, 40]]) });
+      expect(claimed).toHaveLength(50);
+      // The first 50 due rows (with a scan limit of 200 and no regard for room, 200 of them).
+      expect(await dueIndexReads(q, driver)).toBeLessThanOrEqual(52);
     } finally {
       await fresh.drop();
     }
