@@ -16,6 +16,8 @@ export interface BenchOptions {
   json: boolean;
   postgresUrl: string;
   deliveries: number;
+  /** Deliveries sent before each throughput scenario's timing starts. */
+  warmUp: number;
   backlog: number;
   concurrency: number;
   scenarios: string[];
@@ -143,6 +145,12 @@ async function throughput(options: BenchOptions, receiver: ReceiverProcess, targ
   try {
     const tenant = `bench-${fanOut}`;
     await client.setup(tenant, receiver.url, fanOut);
+    // Warm-up, not counted, as R has one: a fresh process opens its connections and compiles its
+    // hot functions during its first seconds, and a 60,000-delivery run would time that too.
+    const warmUpEvents = Math.ceil(options.warmUp / fanOut);
+    await client.publishClosedLoop(tenant, warmUpEvents, 64);
+    await waitFor(async () => (await receiver.ask<{ count: number }>({ cmd: 'stats' })).count >= warmUpEvents * fanOut, 120_000);
+    await waitFor(async () => !(await client.anyPending(tenant)), 60_000, 20);
     await receiver.ask({ cmd: 'reset' });
     const events = Math.ceil(options.deliveries / fanOut);
     const total = events * fanOut;
@@ -165,6 +173,7 @@ async function throughput(options: BenchOptions, receiver: ReceiverProcess, targ
       maxRssMb: stopSampling(),
       ...cpu(total),
       loadCpuUs: Math.round((load.user + load.system) / total),
+      note: `after a warm-up of ${warmUpEvents * fanOut} deliveries`,
     };
   } finally {
     stopSampling();

@@ -25,12 +25,13 @@ export async function benchMain(argv: string[]): Promise<void> {
     .option('--json', 'print one JSON object instead of a table', false)
     .option('--postgres <url>', 'PostgreSQL server to create the benchmark database on', process.env.HERALD_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
     .option('--deliveries <n>', 'deliveries per throughput scenario', positiveInteger, 60_000)
+    .option('--warm-up <n>', 'deliveries sent before each throughput scenario is timed', positiveInteger, 10_000)
     .option('--backlog <n>', 'queued deliveries for the backlog scenario (a tenth of them, 1,000 at least, for the capped ones)', positiveInteger, 1_000_000)
     .option('--concurrency <n>', 'requests in flight (R and Herald alike)', positiveInteger, 128)
     .addOption(new Option('--scenarios <list>', 'comma-separated, any of them').argParser(scenarioList).default(scenarios, scenarios.join(',')))
     .parse(argv, { from: 'user' });
-  const o = program.opts<{ json: boolean; postgres: string; deliveries: number; backlog: number; concurrency: number; scenarios: string[] }>();
-  const rows = await runBench({ json: o.json, postgresUrl: o.postgres, deliveries: o.deliveries, backlog: o.backlog, concurrency: o.concurrency, scenarios: o.scenarios });
+  const o = program.opts<{ json: boolean; postgres: string; deliveries: number; warmUp: number; backlog: number; concurrency: number; scenarios: string[] }>();
+  const rows = await runBench({ json: o.json, postgresUrl: o.postgres, deliveries: o.deliveries, warmUp: o.warmUp, backlog: o.backlog, concurrency: o.concurrency, scenarios: o.scenarios });
   if (o.json) process.stdout.write(`${JSON.stringify({ rows })}\n`);
   else printTable(rows);
 }
