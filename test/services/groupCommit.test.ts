@@ -19,17 +19,22 @@ describeEachHerald('group commit', (h) => {
     }
   });
 
-  /** The database, counting the statements that write events. */
-  function countingDb(db: Db, fail = false) {
-    const counter = { writes: 0 };
+  /** The database, counting the statements that write events, and the most of them at once. */
+  function countingDb(db: Db, fail = false, delayMs = 0) {
+    const counter = { writes: 0, inFlight: 0, mostInFlight: 0 };
     const wrapped: Db = {
       ...db,
       async query(sql, params, name) {
-        if (sql.includes('insert into events')) {
-          counter.writes++;
+        if (!sql.includes('insert into events')) return db.query(sql, params, name);
+        counter.writes++;
+        counter.mostInFlight = Math.max(counter.mostInFlight, ++counter.inFlight);
+        try {
           if (fail) throw new Error('the database went away');
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          return await db.query(sql, params, name);
+        } finally {
+          counter.inFlight--;
         }
-        return db.query(sql, params, name);
       },
     };
     return { wrapped, counter };
@@ -66,10 +71,22 @@ describeEachHerald('group commit', (h) => {
 
   it('publishes made in the same turn of the event loop share one write, even with writes free', async () => {
     const { wrapped, counter } = countingDb(h().ctx.db);
-    const group = new GroupCommit(wrapped, h().ctx.signal); // two writes may run at once: neither is needed
+    const group = new GroupCommit(wrapped, h().ctx.signal, 2); // two writes may run at once: neither is needed
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => group.publish({ tenantId: tenants[0]!, inputs: [input(i)], keyEnvironment: undefined })));
     expect(counter.writes).toBe(1);
     expect(answers.map((events) => events.length)).toEqual(Array(10).fill(1));
+  });
+
+  it('by default writes one batch at a time on PostgreSQL, and two on PGlite, whose one connection would idle between them', async () => {
+    const { wrapped, counter } = countingDb(h().ctx.db, false, 20);
+    const group = new GroupCommit(wrapped, h().ctx.signal);
+    const answers: Promise<unknown>[] = [];
+    for (let i = 0; i < 6; i++) {
+      answers.push(group.publish({ tenantId: tenants[0]!, inputs: [input(i)], keyEnvironment: undefined }));
+      await new Promise((resolve) => setTimeout(resolve, 5)); // each publish in a turn of its own, while a write runs
+    }
+    await Promise.all(answers);
+    expect(counter.mostInFlight).toBe(h().ctx.db.driver === 'pglite' ? 2 : 1);
   });
 
   it('a failed write rejects every publish it carried and stores none of them', async () => {
