@@ -10,6 +10,12 @@ function positiveInteger(value: string): number {
   return n;
 }
 
+function naturalNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more.');
+  return n;
+}
+
 function scenarioList(value: string): string[] {
   const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const unknown = list.filter((s) => !scenarios.includes(s));
@@ -25,7 +31,7 @@ export async function benchMain(argv: string[]): Promise<void> {
     .option('--json', 'print one JSON object instead of a table', false)
     .option('--postgres <url>', 'PostgreSQL server to create the benchmark database on', process.env.HERALD_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
     .option('--deliveries <n>', 'deliveries per throughput scenario', positiveInteger, 60_000)
-    .option('--warm-up <n>', 'deliveries sent before each throughput scenario is timed', positiveInteger, 10_000)
+    .option('--warm-up <n>', 'deliveries sent before each throughput scenario is timed (0: timed cold)', naturalNumber, 10_000)
     .option('--backlog <n>', 'queued deliveries for the backlog scenario (a tenth of them, 1,000 at least, for the capped ones)', positiveInteger, 1_000_000)
     .option('--concurrency <n>', 'requests in flight (R and Herald alike)', positiveInteger, 128)
     .addOption(new Option('--scenarios <list>', 'comma-separated, any of them').argParser(scenarioList).default(scenarios, scenarios.join(',')))

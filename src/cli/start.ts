@@ -51,9 +51,9 @@ export async function start(config: Config): Promise<void> {
  *   delivery (README, Performance).
  * - No allocation-site pretenuring. When a burst keeps a hot path's objects alive across two young
  *   collections, V8 may decide to allocate every later object of that site in the old generation,
- *   where they die just as young and cost a full collection every 330 ms. It did so in about one
- *   run in three of a publishing lab (api role, PostgreSQL, 64 publishes in flight): 102–110 against
- *   70–78 µs of CPU per publish, 17 against 4 mark-compacts. Without it, 8 runs of 8 were fast.
+ *   where they die just as young and cost a full collection every 330 ms. It did so in 3 of 10 runs
+ *   of a publishing lab (api role, PostgreSQL, 64 publishes in flight): 102–106 against 73–78 µs
+ *   of CPU per publish, 17–18 against 3–4 mark-compacts. Without it, 16 runs of 16 were fast.
  */
 function tuneV8(): void {
   const given = (flag: string) => process.execArgv.some((arg) => arg.replaceAll('_', '-').replace(/^--no-/, '--').startsWith(flag));

@@ -108,4 +108,5 @@ it('refuses an unknown scenario or a count that is not a positive whole number, 
   await expect(bench(['--scenarios', 'pg:10,nope'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('unknown: nope; choose from pg:10, pg:1') });
   await expect(bench(['--deliveries', '0'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("'--deliveries <n>' argument '0' is invalid") });
   await expect(bench(['--concurrency', 'many'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('must be a whole number above 0') });
+  await expect(bench(['--warm-up', '-1'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('must be a whole number, 0 or more') });
 });
