@@ -137,6 +137,12 @@ function heraldEnv(options: BenchOptions, target: Target): Record<string, string
   };
 }
 
+/** Waits until the receiver has `count` deliveries and Herald has recorded every attempt (none pending). */
+async function allRecorded(receiver: ReceiverProcess, client: HeraldClient, tenant: string, count: number): Promise<void> {
+  await waitFor(async () => (await receiver.ask<{ count: number }>({ cmd: 'stats' })).count >= count, 300_000);
+  await waitFor(async () => !(await client.anyPending(tenant)), 60_000, 20);
+}
+
 /** Publishes events through the API and times until every delivery is recorded as succeeded. */
 async function throughput(options: BenchOptions, receiver: ReceiverProcess, target: Target, fanOut: number): Promise<Row> {
   const herald = await startHerald(heraldEnv(options, target));
@@ -148,9 +154,9 @@ async function throughput(options: BenchOptions, receiver: ReceiverProcess, targ
     // Warm-up, not counted, as R has one: a fresh process opens its connections and compiles its
     // hot functions during its first seconds, and a 60,000-delivery run would time that too.
     const warmUpEvents = Math.ceil(options.warmUp / fanOut);
+    log(options, `  warming up with ${warmUpEvents * fanOut} deliveries …`);
     await client.publishClosedLoop(tenant, warmUpEvents, 64);
-    await waitFor(async () => (await receiver.ask<{ count: number }>({ cmd: 'stats' })).count >= warmUpEvents * fanOut, 120_000);
-    await waitFor(async () => !(await client.anyPending(tenant)), 60_000, 20);
+    await allRecorded(receiver, client, tenant, warmUpEvents * fanOut);
     await receiver.ask({ cmd: 'reset' });
     const events = Math.ceil(options.deliveries / fanOut);
     const total = events * fanOut;
@@ -163,8 +169,7 @@ async function throughput(options: BenchOptions, receiver: ReceiverProcess, targ
     const loadStart = process.cpuUsage();
     await client.publishClosedLoop(tenant, events, 64);
     const load = process.cpuUsage(loadStart);
-    await waitFor(async () => (await receiver.ask<{ count: number }>({ cmd: 'stats' })).count >= total, 300_000);
-    await waitFor(async () => !(await client.anyPending(tenant)), 60_000, 20);
+    await allRecorded(receiver, client, tenant, total);
     clearInterval(progress);
     const seconds = (performance.now() - started) / 1000;
     return {

@@ -59,30 +59,28 @@ const succeeded = (endpointId: string, ids: string[]): Completion[] =>
   }));
 
 /**
- * How the deliveries table was read, as the statistics counted once they show `updates` rows
- * updated: sequential scans, and rows fetched through an index. PGlite is one session, whose
- * statistics are flushed on demand; a PostgreSQL session that goes idle flushes its own within
- * about ten seconds.
+ * A row of the statistics, read again until `done` says it shows what a test did. PGlite is one
+ * session, whose statistics are flushed on demand; a PostgreSQL session that goes idle flushes its
+ * own within about ten seconds.
  */
-async function readsAfterUpdates(q: Db, driver: string, updates: number): Promise<{ seqScans: number; indexFetches: number }> {
+async function statsOnce<R>(q: Db, driver: string, sql: string, done: (row: R) => boolean): Promise<R> {
   for (const deadline = Date.now() + 20_000; ; await new Promise((resolve) => setTimeout(resolve, 250))) {
     if (driver === 'pglite') await q.query('select pg_stat_force_next_flush()');
-    const [row] = await q.query<{ seq_scan: number; idx_tup_fetch: number; n_tup_upd: number }>(
-      `select pg_stat_clear_snapshot(), seq_scan::int, idx_tup_fetch::int, n_tup_upd::int from pg_stat_user_tables where relname = 'deliveries'`,
-    );
-    if (row!.n_tup_upd >= updates || Date.now() > deadline) return { seqScans: row!.seq_scan, indexFetches: row!.idx_tup_fetch };
+    const [row] = await q.query<R>(`select pg_stat_clear_snapshot(), ${sql}`);
+    if (done(row!) || Date.now() > deadline) return row!;
   }
 }
 
-/** Index entries read from deliveries_due so far, once the statistics show any (see readsAfterUpdates). */
+/** How the deliveries table was read once `updates` rows were updated: sequential scans, and rows fetched through an index. */
+async function readsAfterUpdates(q: Db, driver: string, updates: number): Promise<{ seqScans: number; indexFetches: number }> {
+  const row = await statsOnce<{ seq_scan: number; idx_tup_fetch: number; n_tup_upd: number }>(q, driver,
+    `seq_scan::int, idx_tup_fetch::int, n_tup_upd::int from pg_stat_user_tables where relname = 'deliveries'`, (r) => r.n_tup_upd >= updates);
+  return { seqScans: row.seq_scan, indexFetches: row.idx_tup_fetch };
+}
+
+/** Index entries read from deliveries_due, once the statistics show any. */
 async function dueIndexReads(q: Db, driver: string): Promise<number> {
-  for (const deadline = Date.now() + 20_000; ; await new Promise((resolve) => setTimeout(resolve, 250))) {
-    if (driver === 'pglite') await q.query('select pg_stat_force_next_flush()');
-    const [row] = await q.query<{ n: number }>(
-      `select pg_stat_clear_snapshot(), idx_tup_read::int as n from pg_stat_user_indexes where indexrelname = 'deliveries_due'`,
-    );
-    if (row!.n > 0 || Date.now() > deadline) return row!.n;
-  }
+  return (await statsOnce<{ n: number }>(q, driver, `idx_tup_read::int as n from pg_stat_user_indexes where indexrelname = 'deliveries_due'`, (r) => r.n > 0)).n;
 }
 
 describeEachDriver('store: the delivery queue', (db, driver) => {
